@@ -1,0 +1,44 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "scriptsim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "scriptsim", targets: ["scriptsim"]),
+        .library(name: "ScriptSim", targets: ["ScriptSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+    ],
+    targets: [
+        // The only C in the project: what Swift cannot call directly (jemalloc's
+        // MALLOCX_* macros, the lua_Alloc callback, Lua's function-like macros).
+        .target(
+            name: "CScriptsimEngine",
+            linkerSettings: [.linkedLibrary("lua5.4"), .linkedLibrary("jemalloc")]
+        ),
+        .target(
+            name: "ScriptSim",
+            dependencies: [
+                "CScriptsimEngine",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "scriptsim",
+            dependencies: [
+                "ScriptSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .testTarget(
+            name: "ScriptSimTests",
+            dependencies: ["ScriptSim", "CScriptsimEngine"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+    ]
+)

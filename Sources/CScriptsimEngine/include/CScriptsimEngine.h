@@ -1,0 +1,148 @@
+#ifndef CSCRIPTSIM_ENGINE_H
+#define CSCRIPTSIM_ENGINE_H
+
+/*
+ * CScriptsimEngine — the only C in scriptsim.
+ *
+ * Swift cannot call jemalloc's MALLOCX_* flag macros, cannot be a lua_Alloc
+ * without paying a thunk on every allocation, and cannot call Lua's
+ * function-like macros (lua_pop, luaL_loadbuffer) or the variadic lua_gc.
+ * Everything else lives in Swift (Sources/ScriptSim/Engine), which is the only
+ * code that includes this header.
+ *
+ * Redis 7.4+ gives its Lua VM a dedicated jemalloc arena and a private
+ * explicit thread cache per VM (src/script.c: luaEnvInit, createLuaState,
+ * luaAlloc). This target does the same, and adds what Redis lacks: an exact
+ * running count of the usable bytes the VM holds, kept in the allocator, so
+ * the figure never comes from an estimate.
+ *
+ * Lua headers are included only by the implementation: `lua_State` is opaque
+ * here, and every Lua call that can raise an error runs inside lua_pcall, so
+ * no longjmp ever crosses a Swift frame.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lua_State lua_State;
+
+/* ---------------------------------------------------------------------------
+ * Arena allocator context
+ * ------------------------------------------------------------------------- */
+
+/*
+ * What one Lua VM allocates with. `flags` holds MALLOCX_ARENA(arena) |
+ * MALLOCX_TCACHE(tcache) (or MALLOCX_TCACHE_NONE), computed once so the
+ * allocation hot path is a single mallocx/rallocx/dallocx call.
+ *
+ * `live_bytes` is the sum of sallocx() usable sizes of every block the VM
+ * holds: after csim_tcache_flush() it equals the arena's own
+ * stats.arenas.<i>.small.allocated + large.allocated (tests check this).
+ * Several VMs may share one context (a VM being replaced by a fresh one on
+ * SCRIPT FLUSH), so the counter covers everything allocated through it.
+ */
+typedef struct csim_alloc_ctx {
+    unsigned arena;         /* jemalloc arena index from arenas.create */
+    int flags;              /* MALLOCX_* flags used for every call */
+    int64_t live_bytes;     /* usable bytes currently held */
+    int64_t peak_bytes;     /* highest live_bytes seen since last reset */
+    uint64_t allocations;   /* mallocx + rallocx calls that succeeded */
+    uint64_t failures;      /* calls that returned NULL (Lua raises ENOMEM) */
+} csim_alloc_ctx;
+
+/* Creates a fresh jemalloc arena (mallctl "arenas.create"). Returns 0 or an errno. */
+int csim_arena_create(unsigned *arena_out);
+
+/* Destroys an arena that holds no live block (mallctl "arena.<i>.destroy"),
+ * so long test runs never exhaust jemalloc's arena indices. Returns 0 or an errno. */
+int csim_arena_destroy(unsigned arena);
+
+/* Returns the arena's dirty and muzzy pages to the system ("arena.<i>.purge"). */
+int csim_arena_purge(unsigned arena);
+
+/* Creates a private explicit thread cache ("tcache.create"), as Redis does per VM. */
+int csim_tcache_create(unsigned *tcache_out);
+
+/* Returns every block cached in the tcache to its arena ("tcache.flush"). */
+int csim_tcache_flush(unsigned tcache);
+
+/* Destroys an explicit tcache ("tcache.destroy"), flushing it first. */
+int csim_tcache_destroy(unsigned tcache);
+
+/* MALLOCX_ARENA(arena) | MALLOCX_TCACHE(tcache); tcache < 0 means MALLOCX_TCACHE_NONE. */
+int csim_mallocx_flags(unsigned arena, int tcache);
+
+/* The jemalloc size class a request of `size` bytes gets (nallocx with no flags):
+ * what Redis's zmalloc_size() reports for such a block. */
+size_t csim_size_class(size_t size);
+
+/* The arena's own figures, read after an "epoch" refresh. */
+typedef struct csim_arena_stats {
+    uint64_t small_allocated;  /* stats.arenas.<i>.small.allocated */
+    uint64_t large_allocated;  /* stats.arenas.<i>.large.allocated */
+    uint64_t pactive_bytes;    /* stats.arenas.<i>.pactive × page size */
+    uint64_t pdirty_bytes;     /* stats.arenas.<i>.pdirty × page size */
+    uint64_t resident;         /* stats.arenas.<i>.resident */
+    uint64_t mapped;           /* stats.arenas.<i>.mapped */
+} csim_arena_stats;
+
+int csim_arena_read_stats(unsigned arena, csim_arena_stats *out);
+
+/* The lua_Alloc function; `ud` must be a csim_alloc_ctx*. */
+void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+
+/* ---------------------------------------------------------------------------
+ * Lua VM
+ * ------------------------------------------------------------------------- */
+
+/* lua_newstate with csim_lua_alloc. No standard library is opened: nothing a
+ * trace holds can reach os, io, package, require, dofile or loadfile. NULL
+ * when the allocator refused the state. */
+lua_State *csim_lua_open(csim_alloc_ctx *ctx);
+
+/* lua_close. */
+void csim_lua_close(lua_State *L);
+
+/* Outcome of csim_lua_compile. */
+enum {
+    CSIM_OK = 0,
+    CSIM_ERR_SYNTAX = 1,   /* the body does not compile (message set) */
+    CSIM_ERR_MEMORY = 2,   /* the allocator refused memory (message set) */
+    CSIM_ERR_OTHER = 3     /* any other Lua status (message set) */
+};
+
+/*
+ * Compiles `body` as a text chunk named "@user_script" (binary chunks are
+ * refused, mode "t") and stores the function in the registry under `key`
+ * (Redis: "f_<sha>"), all inside a protected call. On failure nothing is
+ * stored and the message (Lua's own) is copied into `msg` (NUL-terminated,
+ * truncated to `msg_cap`).
+ */
+int csim_lua_compile(lua_State *L, const char *body, size_t len, const char *key,
+                     char *msg, size_t msg_cap);
+
+/* Sets registry[key] = nil (protected). The closure becomes garbage; its bytes
+ * come back at a later GC step, exactly as in Redis's luaDeleteFunction. */
+int csim_lua_drop(lua_State *L, const char *key);
+
+/* 1 when registry[key] holds a function. */
+int csim_lua_has(lua_State *L, const char *key);
+
+/* lua_gc(L, LUA_GCSTEP, kbytes): one incremental step. */
+void csim_lua_gc_step(lua_State *L, int kbytes);
+
+/* lua_gc(L, LUA_GCCOLLECT): a full cycle. */
+void csim_lua_gc_collect(lua_State *L);
+
+/* Lua's own count of bytes in use: LUA_GCCOUNT × 1024 + LUA_GCCOUNTB. */
+int64_t csim_lua_gc_count_bytes(lua_State *L);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

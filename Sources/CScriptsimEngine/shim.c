@@ -1,0 +1,198 @@
+/* See include/CScriptsimEngine.h for why each function exists. */
+#include "CScriptsimEngine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jemalloc/jemalloc.h>
+#include <lua5.4/lua.h>
+#include <lua5.4/lauxlib.h>
+
+/* ---------------------------------------------------------------------------
+ * jemalloc
+ * ------------------------------------------------------------------------- */
+
+int csim_arena_create(unsigned *arena_out) {
+    size_t sz = sizeof(unsigned);
+    return mallctl("arenas.create", arena_out, &sz, NULL, 0);
+}
+
+static int arena_ctl(unsigned arena, const char *op) {
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.%s", arena, op);
+    return mallctl(name, NULL, NULL, NULL, 0);
+}
+
+int csim_arena_destroy(unsigned arena) { return arena_ctl(arena, "destroy"); }
+
+int csim_arena_purge(unsigned arena) { return arena_ctl(arena, "purge"); }
+
+int csim_tcache_create(unsigned *tcache_out) {
+    size_t sz = sizeof(unsigned);
+    return mallctl("tcache.create", tcache_out, &sz, NULL, 0);
+}
+
+int csim_tcache_flush(unsigned tcache) {
+    return mallctl("tcache.flush", NULL, NULL, &tcache, sizeof tcache);
+}
+
+int csim_tcache_destroy(unsigned tcache) {
+    return mallctl("tcache.destroy", NULL, NULL, &tcache, sizeof tcache);
+}
+
+int csim_mallocx_flags(unsigned arena, int tcache) {
+    return MALLOCX_ARENA(arena) | (tcache < 0 ? MALLOCX_TCACHE_NONE : MALLOCX_TCACHE(tcache));
+}
+
+size_t csim_size_class(size_t size) { return size == 0 ? 0 : nallocx(size, 0); }
+
+static int read_size(unsigned arena, const char *leaf, uint64_t *out) {
+    char name[96];
+    size_t value = 0, sz = sizeof value;
+    snprintf(name, sizeof name, "stats.arenas.%u.%s", arena, leaf);
+    int rc = mallctl(name, &value, &sz, NULL, 0);
+    *out = value;
+    return rc;
+}
+
+int csim_arena_read_stats(unsigned arena, csim_arena_stats *out) {
+    uint64_t epoch = 1;
+    size_t esz = sizeof epoch;
+    int rc = mallctl("epoch", &epoch, &esz, &epoch, esz);
+    if (rc) return rc;
+    size_t page = 0, psz = sizeof page;
+    if ((rc = mallctl("arenas.page", &page, &psz, NULL, 0))) return rc;
+    uint64_t pactive = 0, pdirty = 0;
+    if ((rc = read_size(arena, "small.allocated", &out->small_allocated))) return rc;
+    if ((rc = read_size(arena, "large.allocated", &out->large_allocated))) return rc;
+    if ((rc = read_size(arena, "pactive", &pactive))) return rc;
+    if ((rc = read_size(arena, "pdirty", &pdirty))) return rc;
+    if ((rc = read_size(arena, "resident", &out->resident))) return rc;
+    if ((rc = read_size(arena, "mapped", &out->mapped))) return rc;
+    out->pactive_bytes = pactive * page;
+    out->pdirty_bytes = pdirty * page;
+    return 0;
+}
+
+/* The hot path: one jemalloc call plus the usable-size bookkeeping. */
+void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    csim_alloc_ctx *ctx = (csim_alloc_ctx *)ud;
+    (void)osize;
+    if (nsize == 0) {
+        if (ptr != NULL) {
+            ctx->live_bytes -= (int64_t)sallocx(ptr, 0);
+            dallocx(ptr, ctx->flags);
+        }
+        return NULL;
+    }
+    void *out;
+    int64_t before = 0;
+    if (ptr == NULL) {
+        out = mallocx(nsize, ctx->flags);
+    } else {
+        before = (int64_t)sallocx(ptr, 0);
+        out = rallocx(ptr, nsize, ctx->flags);
+    }
+    if (out == NULL) {
+        ctx->failures++;
+        return NULL; /* Lua raises a memory error; ptr is untouched */
+    }
+    ctx->allocations++;
+    ctx->live_bytes += (int64_t)sallocx(out, 0) - before;
+    if (ctx->live_bytes > ctx->peak_bytes) ctx->peak_bytes = ctx->live_bytes;
+    return out;
+}
+
+/* ---------------------------------------------------------------------------
+ * Lua
+ * ------------------------------------------------------------------------- */
+
+lua_State *csim_lua_open(csim_alloc_ctx *ctx) { return lua_newstate(csim_lua_alloc, ctx); }
+
+void csim_lua_close(lua_State *L) { lua_close(L); }
+
+static void copy_message(lua_State *L, char *msg, size_t cap) {
+    if (msg == NULL || cap == 0) return;
+    size_t len = 0;
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    if (s == NULL) { s = "(error object is not a string)"; len = strlen(s); }
+    if (len >= cap) len = cap - 1;
+    memcpy(msg, s, len);
+    msg[len] = '\0';
+}
+
+typedef struct {
+    const char *body;
+    size_t len;
+    const char *key;
+    int load_status;
+} compile_args;
+
+static int compile_protected(lua_State *L) {
+    compile_args *a = (compile_args *)lua_touserdata(L, 1);
+    a->load_status = luaL_loadbufferx(L, a->body, a->len, "@user_script", "t");
+    if (a->load_status != LUA_OK) return lua_error(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, a->key);
+    return 0;
+}
+
+static int status_code(int lua_status) {
+    switch (lua_status) {
+    case LUA_OK: return CSIM_OK;
+    case LUA_ERRSYNTAX: return CSIM_ERR_SYNTAX;
+    case LUA_ERRMEM: return CSIM_ERR_MEMORY;
+    default: return CSIM_ERR_OTHER;
+    }
+}
+
+int csim_lua_compile(lua_State *L, const char *body, size_t len, const char *key,
+                     char *msg, size_t msg_cap) {
+    compile_args a = {body, len, key, LUA_OK};
+    lua_pushcfunction(L, compile_protected);
+    lua_pushlightuserdata(L, &a);
+    int st = lua_pcall(L, 1, 0, 0);
+    if (st == LUA_OK) return CSIM_OK;
+    copy_message(L, msg, msg_cap);
+    lua_pop(L, 1);
+    /* A load failure is reported with the loader's own status (syntax or memory). */
+    return status_code(a.load_status != LUA_OK ? a.load_status : st);
+}
+
+static int drop_protected(lua_State *L) {
+    const char *key = (const char *)lua_touserdata(L, 1);
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, key);
+    return 0;
+}
+
+int csim_lua_drop(lua_State *L, const char *key) {
+    lua_pushcfunction(L, drop_protected);
+    lua_pushlightuserdata(L, (void *)key);
+    int st = lua_pcall(L, 1, 0, 0);
+    if (st != LUA_OK) lua_pop(L, 1);
+    return status_code(st);
+}
+
+static int has_protected(lua_State *L) {
+    const char *key = (const char *)lua_touserdata(L, 1);
+    lua_pushboolean(L, lua_getfield(L, LUA_REGISTRYINDEX, key) == LUA_TFUNCTION);
+    return 1;
+}
+
+int csim_lua_has(lua_State *L, const char *key) {
+    lua_pushcfunction(L, has_protected);
+    lua_pushlightuserdata(L, (void *)key);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) { lua_pop(L, 1); return 0; }
+    int found = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return found;
+}
+
+void csim_lua_gc_step(lua_State *L, int kbytes) { lua_gc(L, LUA_GCSTEP, kbytes); }
+
+void csim_lua_gc_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT, 0); }
+
+int64_t csim_lua_gc_count_bytes(lua_State *L) {
+    return (int64_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 + lua_gc(L, LUA_GCCOUNTB, 0);
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Sizes as users write them: 512, 64KiB, 8MiB, 1GiB (binary), 1.5MB (decimal).
+public enum ByteSize {
+    private static let units: [(suffix: String, factor: Double)] = [
+        ("kib", 1024), ("mib", 1024 * 1024), ("gib", 1024 * 1024 * 1024), ("tib", 1024 * 1024 * 1024 * 1024),
+        ("kb", 1e3), ("mb", 1e6), ("gb", 1e9), ("tb", 1e12), ("b", 1),
+    ]
+
+    /// Bytes, or nil when `text` is not a non-negative size.
+    public static func parse(_ text: String) -> Int? {
+        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        for unit in units where lower.hasSuffix(unit.suffix) {
+            let number = lower.dropLast(unit.suffix.count).trimmingCharacters(in: .whitespaces)
+            guard let v = Double(number), v >= 0, v.isFinite else { return nil }
+            let bytes = (v * unit.factor).rounded()
+            return bytes < 9e18 ? Int(bytes) : nil
+        }
+        return Int(lower).flatMap { $0 >= 0 ? $0 : nil }
+    }
+}

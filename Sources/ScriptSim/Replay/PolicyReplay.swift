@@ -1,0 +1,195 @@
+import Foundation
+
+/// Redis 7.4's GC cadence (`src/script_lua.c:luaGC`): every 50th tick runs one
+/// incremental step of 50 KiB of work. The counter is a static in Redis, so it
+/// survives SCRIPT FLUSH; here it lives as long as the policy run.
+struct GCCadence {
+    static let period = 50
+    static let stepKilobytes: Int32 = 50
+    private var ticks = 0
+
+    mutating func tick(_ vm: LuaVM) {
+        ticks += 1
+        if ticks >= Self.period {
+            vm.gcStep(kilobytes: Self.stepKilobytes)
+            ticks = 0
+        }
+    }
+}
+
+/// An internal inconsistency found at the end of a run (a bug, never the trace's fault).
+public struct ReplayInvariantError: Error, CustomStringConvertible, Sendable {
+    public var policy: String
+    public var problems: [String]
+    public var description: String { "internal error: policy \(policy): " + problems.joined(separator: "; ") }
+}
+
+/// One policy replaying a trace on a VM and arena of its own: the script cache
+/// of one simulated server.
+///
+/// The replay decides what Redis's `evalGenericCommand` and `scriptCommand`
+/// decide (hit, miss, NOSCRIPT, compile, cache) and asks the policy only which
+/// scripts to evict. Not thread-safe: one thread at a time (batches may move
+/// between threads, never overlap).
+final class PolicyReplay {
+    let policy: any CachePolicy
+    let catalog: ScriptCatalog
+    let allocator: ArenaAllocator
+    let retryNoscript: Bool
+    private(set) var vm: LuaVM
+    private(set) var result: PolicyResult
+    /// Per script: 0 when not cached, else its `ScriptOrigin` raw value.
+    private var origin: [UInt8] = []
+    /// Scripts cached now, so a flush clears only those.
+    private var cachedEval = 0
+    private var cachedLoad = 0
+    private var memory: RedisScriptMemory
+    private var gc = GCCadence()
+    private var victims: [ScriptID] = []
+    private var compileNanoseconds: UInt64 = 0
+    static let maxErrorExamples = 5
+
+    init(policy: any CachePolicy, catalog: ScriptCatalog, retryNoscript: Bool, threadCache: Bool = true) throws(EngineError) {
+        self.policy = policy
+        self.catalog = catalog
+        self.retryNoscript = retryNoscript
+        allocator = try ArenaAllocator(threadCache: threadCache)
+        vm = try LuaVM(allocator: allocator)
+        memory = RedisScriptMemory(layout: policy.entryLayout)
+        result = PolicyResult(policy: policy.spec.description)
+    }
+
+    var cachedScripts: Int { cachedEval + cachedLoad }
+
+    func isCached(_ id: ScriptID) -> Bool { Int(id) < origin.count && origin[Int(id)] != 0 }
+
+    /// Replays a batch of events in order.
+    func apply(_ events: UnsafeBufferPointer<ReplayEvent>) throws(EngineError) {
+        if origin.count < catalog.count {
+            origin.append(contentsOf: repeatElement(0, count: catalog.count - origin.count))
+        }
+        for e in events { try apply(e) }
+    }
+
+    func apply(_ e: ReplayEvent) throws(EngineError) {
+        let id = e.script
+        switch e.operation {
+        case .eval:
+            if isCached(id) {
+                result.evalHits += 1
+                policy.hit(id)
+                gc.tick(vm)
+            } else {
+                result.evalMisses += 1
+                if try create(id, as: .eval) { gc.tick(vm) }
+            }
+        case .evalsha:
+            if isCached(id) {
+                result.evalshaHits += 1
+                policy.hit(id)
+                gc.tick(vm)
+            } else {
+                result.noscript += 1
+                if retryNoscript, e.bodyKnown {
+                    result.retries += 1
+                    if try create(id, as: .eval) { gc.tick(vm) }
+                }
+            }
+        case .scriptLoad:
+            result.scriptLoads += 1
+            if isCached(id) {
+                policy.loadedAgain(id)
+            } else {
+                _ = try create(id, as: .load)
+            }
+        case .flush:
+            try flush()
+        case .exists:
+            break
+        }
+    }
+
+    /// Redis's `luaCreateFunction`: shebang check, compile, evict, add, GC tick.
+    /// Returns whether the script is now cached.
+    private func create(_ id: ScriptID, as newOrigin: ScriptOrigin) throws(EngineError) -> Bool {
+        let outcome: EngineError? = catalog.withScript(id) { body, key -> EngineError? in
+            switch Shebang.codeOffset(body) {
+            case .failure(let e):
+                return .invalidShebang(sha: catalog.shaHex(id), message: e.message)
+            case .success(let offset):
+                let code = UnsafeBufferPointer(rebasing: body[offset...])
+                let start = DispatchTime.now().uptimeNanoseconds
+                defer { compileNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
+                do throws(EngineError) {
+                    try vm.compile(code, key: key, sha: catalog.shaHex(id))
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+        }
+        if let outcome {
+            guard outcome.isScriptError else { throw outcome }
+            result.compileErrors += 1
+            if result.compileErrorExamples.count < Self.maxErrorExamples {
+                result.compileErrorExamples.append(CompileErrorExample(sha: catalog.shaHex(id), message: outcome.description))
+            }
+            // Redis ticks the GC after a compile failure, not after a shebang refusal.
+            if case .compileFailed = outcome { gc.tick(vm) }
+            return false
+        }
+        result.compiles += 1
+        victims.removeAll(keepingCapacity: true)
+        policy.created(id, origin: newOrigin, victims: &victims)
+        for v in victims { evict(v) }
+        origin[Int(id)] = newOrigin.rawValue
+        if newOrigin == .eval { cachedEval += 1 } else { cachedLoad += 1 }
+        memory.add(bytes: catalog.redisBytes(id), inList: newOrigin == .eval)
+        result.cachedScriptsPeak = max(result.cachedScriptsPeak, cachedScripts)
+        result.scriptBytesPeak = max(result.scriptBytesPeak, memory.total)
+        gc.tick(vm)
+        return true
+    }
+
+    /// Redis's `luaDeleteFunction`: the registry entry goes, the bytes wait for the GC.
+    private func evict(_ id: ScriptID) {
+        let was = origin[Int(id)]
+        precondition(was != 0, "policy \(policy.spec) evicted script \(id), which is not cached")
+        catalog.withScript(id) { _, key in vm.drop(key: key) }
+        origin[Int(id)] = 0
+        if was == ScriptOrigin.eval.rawValue { cachedEval -= 1 } else { cachedLoad -= 1 }
+        memory.remove(bytes: catalog.redisBytes(id), inList: was == ScriptOrigin.eval.rawValue)
+        result.evictions += 1
+    }
+
+    /// SCRIPT FLUSH: a fresh VM and an empty cache; the old VM is closed.
+    private func flush() throws(EngineError) {
+        result.flushes += 1
+        vm.close()
+        vm = try LuaVM(allocator: allocator)
+        for i in origin.indices where origin[i] != 0 { origin[i] = 0 }
+        cachedEval = 0
+        cachedLoad = 0
+        memory.reset()
+        policy.removeAll()
+    }
+
+    /// End of trace: final figures, a full GC for the retained figure, invariant checks.
+    func finish() throws -> PolicyResult {
+        var problems = policy.invariantViolations(cachedEval: cachedEval, cachedLoad: cachedLoad)
+        if memory.entries != cachedScripts {
+            problems.append("script memory model holds \(memory.entries) entries, cache holds \(cachedScripts)")
+        }
+        guard problems.isEmpty else { throw ReplayInvariantError(policy: result.policy, problems: problems) }
+        result.cachedScripts = cachedScripts
+        result.scriptBytes = memory.total
+        result.vmBytes = vm.liveBytes
+        result.luaGCCountBytes = vm.luaCountBytes
+        vm.collectGarbage()
+        result.vmBytesRetained = vm.liveBytes
+        result.vmBytesPeak = allocator.peakBytes
+        result.compileSeconds = Double(compileNanoseconds) / 1e9
+        vm.close()
+        return result
+    }
+}

@@ -1,0 +1,48 @@
+/// Every figure one policy produced on one trace. Field names match the JSON
+/// keys (snake_case there), which are a stable contract.
+public struct PolicyResult: Equatable, Sendable {
+    public var policy: String
+    public var evalHits = 0
+    public var evalMisses = 0
+    public var evalshaHits = 0
+    public var noscript = 0
+    /// EVALs a client sends after NOSCRIPT, with the body it knows.
+    public var retries = 0
+    public var scriptLoads = 0
+    public var flushes = 0
+    /// Successful compiles (misses, retries and SCRIPT LOADs of new bodies).
+    public var compiles = 0
+    /// Bodies that did not compile (or carried an invalid shebang): not cached.
+    public var compileErrors = 0
+    public var evictions = 0
+    public var cachedScripts = 0
+    public var cachedScriptsPeak = 0
+    /// Usable bytes the VM holds at the end of the trace (exact allocator counter).
+    public var vmBytes = 0
+    public var vmBytesPeak = 0
+    /// VM bytes after a full garbage collection at the end.
+    public var vmBytesRetained = 0
+    /// Lua's own count at the end (`LUA_GCCOUNT`/`GCCOUNTB`): requested, not usable, bytes.
+    public var luaGCCountBytes = 0
+    /// Redis's `used_memory_scripts_eval` at the end.
+    public var scriptBytes = 0
+    public var scriptBytesPeak = 0
+    public var compileSeconds = 0.0
+    /// A few scripts that failed to compile, with Lua's message (first ones in trace order).
+    public var compileErrorExamples: [CompileErrorExample] = []
+
+    public init(policy: String) { self.policy = policy }
+
+    /// EVAL and EVALSHA requests (retries are not requests).
+    public var requests: Int { evalHits + evalMisses + evalshaHits + noscript }
+
+    /// (EVAL hits + EVALSHA hits) / requests; 0 when there were none.
+    public var hitRate: Double {
+        requests == 0 ? 0 : Double(evalHits + evalshaHits) / Double(requests)
+    }
+}
+
+public struct CompileErrorExample: Equatable, Sendable {
+    public var sha: String
+    public var message: String
+}

@@ -1,0 +1,125 @@
+import Crypto
+
+/// A SHA1 digest as a hashable value (no heap allocation per lookup).
+struct SHA1Key: Hashable {
+    var a: UInt64, b: UInt64, c: UInt32
+
+    init(digest: Insecure.SHA1Digest) {
+        (a, b, c) = digest.withUnsafeBytes { raw in
+            (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+             UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+        }
+    }
+
+    init(bytes: [UInt8]) {
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
+        for i in 0..<8 { a = a << 8 | UInt64(bytes[i]) }
+        for i in 8..<16 { b = b << 8 | UInt64(bytes[i]) }
+        for i in 16..<20 { c = c << 8 | UInt32(bytes[i]) }
+        self.a = a; self.b = b; self.c = c
+    }
+
+    /// From 40 hex digits, either case (Redis's lookups ignore case).
+    init?(hex: UnsafeBufferPointer<UInt8>) {
+        guard hex.count == 40 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 20)
+        for i in 0..<20 {
+            guard let hi = ArgumentSplitter.hexValue(hex[2 * i]), let lo = ArgumentSplitter.hexValue(hex[2 * i + 1]) else { return nil }
+            bytes[i] = hi << 4 | lo
+        }
+        self.init(bytes: bytes)
+    }
+
+    /// 40 lowercase hex digits, as Redis's `sha1hex` writes them.
+    var hex: String {
+        String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16) + String(c, radix: 16).leftPadded(8)
+    }
+}
+
+private extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
+/// Every distinct script a trace mentions, interned to a dense `ScriptID`.
+///
+/// Holds one copy of each distinct body, so memory grows with distinct
+/// scripts, never with trace length. An EVALSHA of a SHA never seen with a body
+/// gets an id too (it can only ever meet NOSCRIPT until its body shows up).
+///
+/// Written by the reader thread between batches, read by policy replays
+/// during a batch — never both at once.
+public final class ScriptCatalog {
+    struct Entry {
+        var sha: SHA1Key
+        /// Script body, once seen with EVAL or SCRIPT LOAD.
+        var body: [UInt8]?
+        /// "f_<sha>\0", the registry key Redis uses.
+        var registryKey: [CChar]
+        /// Bytes Redis's `used_memory_scripts_eval` counts for this script's SHA key and body.
+        var redisBytes: Int
+    }
+
+    private(set) var entries: [Entry] = []
+    private var index: [SHA1Key: ScriptID] = [:]
+    public private(set) var bodyBytes = 0
+    public private(set) var withBody = 0
+
+    public init() {}
+
+    public var count: Int { entries.count }
+
+    /// Interns a body sent with EVAL or SCRIPT LOAD (hashing it once).
+    func intern(body: UnsafeBufferPointer<UInt8>) -> ScriptID {
+        let key = SHA1Key(digest: Insecure.SHA1.hash(data: UnsafeRawBufferPointer(body)))
+        if let id = index[key] {
+            if entries[Int(id)].body == nil { attach(body, to: id) }
+            return id
+        }
+        let id = add(key)
+        attach(body, to: id)
+        return id
+    }
+
+    /// Interns a SHA sent with EVALSHA (40 hex digits, already validated).
+    func intern(sha hex: UnsafeBufferPointer<UInt8>) -> ScriptID {
+        let key = SHA1Key(hex: hex)!
+        return index[key] ?? add(key)
+    }
+
+    /// Whether the body of `id` is known (a client can retry EVALSHA with EVAL).
+    func hasBody(_ id: ScriptID) -> Bool { entries[Int(id)].body != nil }
+
+    public func shaHex(_ id: ScriptID) -> String { entries[Int(id)].sha.hex }
+
+    func bodyLength(_ id: ScriptID) -> Int { entries[Int(id)].body?.count ?? 0 }
+
+    func redisBytes(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes }
+
+    /// Calls `body` with the script's bytes and registry key.
+    func withScript<R>(_ id: ScriptID, _ body: (UnsafeBufferPointer<UInt8>, UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        let e = entries[Int(id)]
+        guard let bytes = e.body else { preconditionFailure("script \(id) has no body") }
+        return try bytes.withUnsafeBufferPointer { b in
+            try e.registryKey.withUnsafeBufferPointer { k in try body(b, k.baseAddress!) }
+        }
+    }
+
+    private func add(_ key: SHA1Key) -> ScriptID {
+        precondition(entries.count < Int(UInt32.max), "too many distinct scripts")
+        let id = ScriptID(entries.count)
+        var registryKey = Array("f_\(key.hex)".utf8CString)
+        registryKey.reserveCapacity(0)
+        entries.append(Entry(sha: key, body: nil, registryKey: registryKey,
+                             redisBytes: RedisScriptMemory.shaKeyBytes))
+        index[key] = id
+        return id
+    }
+
+    private func attach(_ body: UnsafeBufferPointer<UInt8>, to id: ScriptID) {
+        entries[Int(id)].body = Array(body)
+        entries[Int(id)].redisBytes = RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: body.count)
+        bodyBytes += body.count
+        withBody += 1
+    }
+}

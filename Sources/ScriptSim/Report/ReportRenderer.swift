@@ -1,0 +1,150 @@
+import Foundation
+
+/// Renders replay reports in every `ReportFormat`. Pure: the same reports give
+/// the same text (only compile times vary from run to run).
+public struct ReportRenderer: Sendable {
+    public var format: ReportFormat
+
+    public init(format: ReportFormat) { self.format = format }
+
+    public func render(_ reports: [TraceReport]) -> String {
+        switch format {
+        case .json: return json(reports).rendered() + "\n"
+        case .csv: return csv(reports)
+        case .table: return reports.map { text($0, markdown: false) }.joined(separator: "\n")
+        case .markdown: return reports.map { text($0, markdown: true) }.joined(separator: "\n")
+        }
+    }
+
+    // MARK: JSON
+
+    public func json(_ reports: [TraceReport]) -> JSONValue {
+        .object([("traces", .array(reports.map { r in
+            .object([
+                ("path", .string(r.path)),
+                ("summary", Self.summaryJSON(r.summary)),
+                ("policies", .array(r.policies.map(Self.policyJSON))),
+            ])
+        }))])
+    }
+
+    static func summaryJSON(_ s: TraceSummary) -> JSONValue {
+        .object([
+            ("lines", .int(s.lines)),
+            ("script_events", .int(s.scriptEvents)),
+            ("commands", .object(TraceCommandKind.allCases.map { ($0.key, .int(s[$0])) })),
+            ("skipped", .int(s.skippedScriptInternal + s.skippedOther)),
+            ("skipped_script_internal", .int(s.skippedScriptInternal)),
+            ("skipped_other", .int(s.skippedOther)),
+            ("invalid", .int(s.invalid)),
+            ("distinct_scripts", .int(s.distinctScripts)),
+            ("distinct_body_bytes", .int(s.distinctBodyBytes)),
+            ("body_bytes_sent", .int(s.bodyBytesSent)),
+            ("first_timestamp", s.firstTimestamp.map { .double($0) } ?? .null),
+            ("last_timestamp", s.lastTimestamp.map { .double($0) } ?? .null),
+        ])
+    }
+
+    static func policyJSON(_ p: PolicyResult) -> JSONValue {
+        var members: [(String, JSONValue)] = ReportColumns.all.map { c in
+            switch c.value(p) {
+            case .int(let i): return (c.key, .int(i))
+            case .double(let d): return (c.key, .double(d))
+            case .text(let t): return (c.key, .string(t))
+            }
+        }
+        members.append(("compile_error_examples", .array(p.compileErrorExamples.map {
+            .object([("sha", .string($0.sha)), ("message", .string($0.message))])
+        })))
+        return .object(members)
+    }
+
+    // MARK: CSV
+
+    func csv(_ reports: [TraceReport]) -> String {
+        let summaryKeys = ["lines", "script_events", "skipped", "invalid", "distinct_scripts", "distinct_body_bytes"]
+        var out = (["trace"] + summaryKeys.map { "trace_" + $0 } + ReportColumns.all.map(\.key)).joined(separator: ",") + "\n"
+        for r in reports {
+            let s = r.summary
+            let summary = [s.lines, s.scriptEvents, s.skippedScriptInternal + s.skippedOther, s.invalid,
+                           s.distinctScripts, s.distinctBodyBytes].map(String.init)
+            for p in r.policies {
+                let cells = ReportColumns.all.map { c -> String in
+                    switch c.value(p) {
+                    case .int(let i): return String(i)
+                    case .double(let d): return JSONValue.number(d)
+                    case .text(let t): return Self.csvField(t)
+                    }
+                }
+                out += ([Self.csvField(r.path)] + summary + cells).joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
+    static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    // MARK: Table and Markdown
+
+    func text(_ r: TraceReport, markdown: Bool) -> String {
+        var out = ""
+        let s = r.summary
+        let commands = TraceCommandKind.allCases.filter { s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }.joined(separator: ", ")
+        let head = markdown ? "### \(r.path)\n\n" : "trace \(r.path)\n"
+        out += head
+        out += "  \(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))")
+        out += "; skipped \(s.skippedScriptInternal + s.skippedOther) (inside scripts \(s.skippedScriptInternal), other commands \(s.skippedOther))"
+        out += "; invalid \(s.invalid); \(s.distinctScripts) distinct scripts, \(Self.bytes(s.distinctBodyBytes)) of bodies\n\n"
+        out += table(title: "hit rate", columns: ReportColumns.hits, rows: r.policies, markdown: markdown)
+        out += "\n"
+        out += table(title: "memory", columns: ReportColumns.memory, rows: r.policies, markdown: markdown)
+        return out
+    }
+
+    func table(title: String, columns: [ReportColumn], rows: [PolicyResult], markdown: Bool) -> String {
+        let header = columns.map(\.title)
+        let body = rows.map { row in columns.map { Self.human($0.value(row), kind: $0.kind) } }
+        var out = markdown ? "**\(title)**\n\n" : "\(title)\n"
+        if markdown {
+            out += "| " + header.joined(separator: " | ") + " |\n"
+            out += "|" + columns.map { $0.kind == .text ? "---|" : "---:|" }.joined() + "\n"
+            for line in body { out += "| " + line.joined(separator: " | ") + " |\n" }
+            return out
+        }
+        var widths = header.map(\.count)
+        for line in body { for (i, cell) in line.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func pad(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in
+                let fill = String(repeating: " ", count: widths[i] - c.count)
+                return columns[i].kind == .text ? c + fill : fill + c
+            }.joined(separator: "  ")
+        }
+        out += "  " + pad(header) + "\n"
+        for line in body { out += "  " + pad(line) + "\n" }
+        return out
+    }
+
+    static func human(_ cell: ReportCell, kind: ReportColumn.Kind) -> String {
+        switch (cell, kind) {
+        case (.text(let t), _): return t
+        case (.int(let i), .bytes): return bytes(i)
+        case (.int(let i), _): return String(i)
+        case (.double(let d), .ratio): return String(format: "%.4f", d)
+        case (.double(let d), .seconds): return String(format: "%.3fs", d)
+        case (.double(let d), _): return String(d)
+        }
+    }
+
+    /// Bytes in binary units with three significant figures ("1.23 MiB").
+    public static func bytes(_ n: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var v = Double(n)
+        var u = 0
+        while abs(v) >= 1024, u < units.count - 1 { v /= 1024; u += 1 }
+        if u == 0 { return "\(n) B" }
+        return String(format: v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v) + " " + units[u]
+    }
+}

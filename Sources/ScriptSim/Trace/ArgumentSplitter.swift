@@ -1,0 +1,210 @@
+import Foundation
+
+/// Splits a command line into arguments the way `redis-cli` and MONITOR output
+/// expect (Redis's `sdssplitargs`), without allocating per line.
+///
+/// Rules, as in `sdssplitargs`:
+/// - arguments are separated by blanks (space, tab, CR, LF, VT, FF);
+/// - `"double quotes"` take `\" \\ \n \r \t \b \a` and `\xHH`;
+/// - `'single quotes'` take `\'`; any other backslash is literal;
+/// - a closing quote must be followed by a blank or the end of the line;
+/// - a quote inside a bare word opens a quoted part of the same argument.
+///
+/// One deliberate difference: `sdssplitargs` turns an unknown escape such as
+/// `\q` into `q`. MONITOR never writes one (it escapes with `sdscatrepr`), so in
+/// a trace it means the line was damaged; it is reported, not guessed at.
+final class ArgumentSplitter {
+    /// One argument: its unescaped bytes are `bytes[range]`.
+    struct Argument {
+        var range: Range<Int>
+        /// 1-based byte column of the argument's first character in the line.
+        var column: Int
+    }
+
+    /// Unescaped argument bytes, reused from line to line. Manually managed so
+    /// that the pointers handed out stay valid until the next `split`.
+    private var bytes = ByteBuffer()
+    private(set) var arguments: [Argument] = []
+
+    init() {
+        arguments.reserveCapacity(16)
+    }
+
+    deinit { bytes.deallocate() }
+
+    /// The bytes of argument `i`, valid until the next call to `split`.
+    func argument(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        bytes.slice(arguments[i].range)
+    }
+
+    /// Splits `line[start...]` (columns are 1-based positions in `line`).
+    func split(_ line: UnsafeBufferPointer<UInt8>, from start: Int) throws(LineError) {
+        bytes.removeAll()
+        arguments.removeAll(keepingCapacity: true)
+        let end = line.count
+        var p = start
+        while true {
+            while p < end, Self.isBlank(line[p]) { p += 1 }
+            if p >= end { return }
+            let argStart = bytes.count
+            let column = p + 1
+            var inDouble = false, inSingle = false
+            var quoteColumn = 0
+            var done = false
+            while !done {
+                if inDouble {
+                    guard p < end else {
+                        throw LineError(column: quoteColumn, message: "unterminated double-quoted argument")
+                    }
+                    let c = line[p]
+                    if c == UInt8(ascii: "\\") {
+                        guard p + 1 < end else {
+                            throw LineError(column: quoteColumn, message: "unterminated double-quoted argument")
+                        }
+                        let e = line[p + 1]
+                        switch e {
+                        case UInt8(ascii: "x"):
+                            guard p + 3 < end, let hi = Self.hexValue(line[p + 2]), let lo = Self.hexValue(line[p + 3]) else {
+                                throw LineError(column: p + 1, message: "invalid \\x escape: expected two hex digits")
+                            }
+                            bytes.append(hi << 4 | lo)
+                            p += 4
+                            continue
+                        case UInt8(ascii: "n"): bytes.append(0x0A)
+                        case UInt8(ascii: "r"): bytes.append(0x0D)
+                        case UInt8(ascii: "t"): bytes.append(0x09)
+                        case UInt8(ascii: "b"): bytes.append(0x08)
+                        case UInt8(ascii: "a"): bytes.append(0x07)
+                        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(e)
+                        default:
+                            throw LineError(column: p + 1, message: "invalid escape '\\\(Self.printable(e))' in double-quoted argument")
+                        }
+                        p += 2
+                    } else if c == UInt8(ascii: "\"") {
+                        if p + 1 < end, !Self.isBlank(line[p + 1]) {
+                            throw LineError(column: p + 2, message: "closing quote must be followed by a space")
+                        }
+                        p += 1
+                        done = true
+                    } else {
+                        bytes.append(c)
+                        p += 1
+                    }
+                } else if inSingle {
+                    guard p < end else {
+                        throw LineError(column: quoteColumn, message: "unterminated single-quoted argument")
+                    }
+                    let c = line[p]
+                    if c == UInt8(ascii: "\\"), p + 1 < end, line[p + 1] == UInt8(ascii: "'") {
+                        bytes.append(UInt8(ascii: "'"))
+                        p += 2
+                    } else if c == UInt8(ascii: "'") {
+                        if p + 1 < end, !Self.isBlank(line[p + 1]) {
+                            throw LineError(column: p + 2, message: "closing quote must be followed by a space")
+                        }
+                        p += 1
+                        done = true
+                    } else {
+                        bytes.append(c)
+                        p += 1
+                    }
+                } else {
+                    if p >= end { done = true; break }
+                    let c = line[p]
+                    switch c {
+                    case _ where Self.isBlank(c):
+                        done = true
+                    case UInt8(ascii: "\""):
+                        inDouble = true
+                        quoteColumn = p + 1
+                        p += 1
+                    case UInt8(ascii: "'"):
+                        inSingle = true
+                        quoteColumn = p + 1
+                        p += 1
+                    default:
+                        bytes.append(c)
+                        p += 1
+                    }
+                }
+            }
+            arguments.append(Argument(range: argStart..<bytes.count, column: column))
+        }
+    }
+
+    /// sdssplitargs's separators: `isspace()` in the C locale, plus NUL.
+    @inline(__always)
+    static func isBlank(_ c: UInt8) -> Bool {
+        c == 0x20 || (c >= 0x09 && c <= 0x0D) || c == 0
+    }
+
+    @inline(__always)
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    static func printable(_ c: UInt8) -> String {
+        (0x21...0x7E).contains(c) ? String(UnicodeScalar(c)) : String(format: "x%02X", Int(c))
+    }
+}
+
+/// A growable byte buffer whose storage address only changes when it grows.
+struct ByteBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    mutating func removeAll() { count = 0 }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(to: capacity * 2) }
+        base[count] = byte
+        count += 1
+    }
+
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
+        if count + bytes.count > capacity { grow(to: max(capacity * 2, count + bytes.count)) }
+        if let src = bytes.baseAddress { (base + count).update(from: src, count: bytes.count) }
+        count += bytes.count
+    }
+
+    /// Drops the first `n` bytes, moving the rest to the front.
+    mutating func removeFirst(_ n: Int) {
+        guard n > 0 else { return }
+        let rest = count - n
+        if rest > 0 { base.update(from: base + n, count: rest) }
+        count = rest
+    }
+
+    mutating func reserve(_ n: Int) {
+        if n > capacity { grow(to: Swift.max(capacity * 2, n)) }
+    }
+
+    /// Marks `n` more bytes, written directly after `count`, as used.
+    mutating func commit(_ n: Int) { count += n }
+
+    func slice(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
+    }
+
+    private mutating func grow(to newCapacity: Int) {
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        fresh.update(from: base, count: count)
+        base.deallocate()
+        base = fresh
+        capacity = newCapacity
+    }
+}

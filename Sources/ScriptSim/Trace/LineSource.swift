@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file or standard input in large blocks and hands out one line at a
+/// time, so memory stays bounded by the longest line, never the file size.
+///
+/// Lines end in LF or CRLF; the last line may lack its terminator.
+final class LineSource {
+    let path: String
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private var buffer = ByteBuffer(capacity: 1 << 20)
+    private var scanFrom = 0
+    private var eof = false
+    private(set) var lineNumber = 0
+    /// Bytes consumed so far (for progress).
+    private(set) var bytesRead: Int64 = 0
+    /// Longest line accepted; a longer one is an error, so one bad line cannot exhaust memory.
+    let maxLineBytes: Int
+
+    /// Opens `path`, or standard input when `path` is "-".
+    init(path: String, maxLineBytes: Int) throws(TraceError) {
+        self.path = path
+        self.maxLineBytes = maxLineBytes
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            let d = open(path, O_RDONLY | O_CLOEXEC)
+            guard d >= 0 else {
+                let why = String(cString: strerror(errno))
+                buffer.deallocate()
+                throw TraceError(kind: .unreadable, path: path, line: 0, column: 0, message: "cannot open trace: \(why)")
+            }
+            var st = stat()
+            if fstat(d, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                close(d)
+                buffer.deallocate()
+                throw TraceError(kind: .unreadable, path: path, line: 0, column: 0, message: "cannot read trace: is a directory")
+            }
+            fd = d
+            ownsDescriptor = true
+        }
+    }
+
+    deinit {
+        if ownsDescriptor { close(fd) }
+        buffer.deallocate()
+    }
+
+    /// Name used in messages.
+    var displayPath: String { path == "-" ? "<stdin>" : path }
+
+    /// Calls `body` with the next line (without its terminator); nil at end of input.
+    /// The buffer is only valid during the call.
+    func nextLine<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R? {
+        var start = scanFrom
+        var searched = start
+        while true {
+            if let nl = findNewline(from: searched) {
+                lineNumber += 1
+                var end = nl
+                if end > start, buffer.base[end - 1] == 0x0D { end -= 1 }
+                scanFrom = nl + 1
+                guard end - start <= maxLineBytes else { throw tooLong() }
+                return try body(buffer.slice(start..<end))
+            }
+            if buffer.count - start > maxLineBytes + 1 {
+                lineNumber += 1
+                throw tooLong()
+            }
+            if eof {
+                guard buffer.count > start else { return nil }
+                lineNumber += 1
+                var end = buffer.count
+                if buffer.base[end - 1] == 0x0D { end -= 1 }
+                scanFrom = buffer.count
+                guard end - start <= maxLineBytes else { throw tooLong() }
+                return try body(buffer.slice(start..<end))
+            }
+            // Keep only the unfinished line, then read more after it.
+            buffer.removeFirst(start)
+            searched = buffer.count
+            start = 0
+            scanFrom = 0
+            try fill()
+        }
+    }
+
+    private func tooLong() -> TraceError {
+        TraceError(path: displayPath, line: lineNumber, column: maxLineBytes + 1,
+                   message: "line is longer than --max-body-bytes (\(maxLineBytes) bytes)")
+    }
+
+    private func findNewline(from start: Int) -> Int? {
+        guard start < buffer.count else { return nil }
+        let p = buffer.base + start
+        guard let hit = memchr(p, 0x0A, buffer.count - start) else { return nil }
+        return UnsafeMutableRawPointer(hit).assumingMemoryBound(to: UInt8.self) - buffer.base
+    }
+
+    private func fill() throws(TraceError) {
+        let chunk = 1 << 20
+        buffer.reserve(buffer.count + chunk)
+        while true {
+            let n = read(fd, buffer.base + buffer.count, chunk)
+            if n > 0 {
+                buffer.commit(n)
+                bytesRead += Int64(n)
+                return
+            }
+            if n == 0 { eof = true; return }
+            if errno == EINTR { continue }
+            let why = String(cString: strerror(errno))
+            throw TraceError(kind: .io, path: displayPath, line: lineNumber + 1, column: 0, message: "read failed: \(why)")
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// What one trace line asks of the script cache.
+///
+/// Bodies and SHAs are not copied here: they stay in the reader's buffer and
+/// are handed to the consumer for the duration of one callback.
+public enum TraceCommandKind: UInt8, CaseIterable, Sendable {
+    case eval
+    case evalReadOnly
+    case evalsha
+    case evalshaReadOnly
+    case scriptLoad
+    case scriptFlush
+    case scriptExists
+
+    /// The name as a user types it, also the summary's key.
+    public var displayName: String {
+        switch self {
+        case .eval: return "EVAL"
+        case .evalReadOnly: return "EVAL_RO"
+        case .evalsha: return "EVALSHA"
+        case .evalshaReadOnly: return "EVALSHA_RO"
+        case .scriptLoad: return "SCRIPT LOAD"
+        case .scriptFlush: return "SCRIPT FLUSH"
+        case .scriptExists: return "SCRIPT EXISTS"
+        }
+    }
+
+    /// snake_case key for machine-readable output.
+    public var key: String {
+        switch self {
+        case .eval: return "eval"
+        case .evalReadOnly: return "eval_ro"
+        case .evalsha: return "evalsha"
+        case .evalshaReadOnly: return "evalsha_ro"
+        case .scriptLoad: return "script_load"
+        case .scriptFlush: return "script_flush"
+        case .scriptExists: return "script_exists"
+        }
+    }
+}
+
+/// How `SCRIPT FLUSH` was asked to free the old VM.
+public enum FlushMode: UInt8, Sendable {
+    /// No argument: the server's `lazyfree-lazy-user-flush` decides.
+    case unspecified
+    case sync
+    case async
+}
+
+/// One script command, borrowed from the reader's buffers.
+public struct TraceCommand {
+    public var kind: TraceCommandKind
+    /// EVAL / SCRIPT LOAD: the script body; EVALSHA: the 40 hex digits as sent.
+    public var payload: UnsafeBufferPointer<UInt8>
+    public var flushMode: FlushMode
+    /// SCRIPT EXISTS: how many SHAs were asked about.
+    public var existsCount: Int
+    /// Trace timestamp in seconds when the line carried one.
+    public var timestamp: Double?
+}

@@ -1,0 +1,193 @@
+import Foundation
+
+/// Turns one trace line into a script command, a skip, or a located error.
+///
+/// The grammar (format v1, docs/trace-format.md):
+///
+///     line     = [timestamp [" [" db " " client "]"]] " " command
+///     command  = arguments split as redis-cli does (ArgumentSplitter)
+///
+/// Lines MONITOR prints for client `lua` are the commands a script ran, not
+/// traffic to the script cache, so they are skipped.
+final class TraceLineParser {
+    enum Outcome {
+        /// Blank or `#` comment.
+        case ignored
+        /// A command run from inside a script (MONITOR client `lua`).
+        case scriptInternal
+        /// A command the script cache does not see (GET, SET, SCRIPT KILL, ...).
+        case otherCommand
+        case script(TraceCommand)
+    }
+
+    private let splitter = ArgumentSplitter()
+
+    init() {}
+
+    func parse(_ line: UnsafeBufferPointer<UInt8>) throws(LineError) -> Outcome {
+        var p = 0
+        let end = line.count
+        while p < end, ArgumentSplitter.isBlank(line[p]) { p += 1 }
+        if p == end || line[p] == UInt8(ascii: "#") { return .ignored }
+
+        // Optional MONITOR prefix: "<seconds>[.<fraction>] [<db> <client>] ".
+        var timestamp: Double?
+        if Self.isDigit(line[p]) {
+            let tsStart = p
+            while p < end, Self.isDigit(line[p]) { p += 1 }
+            if p < end, line[p] == UInt8(ascii: ".") {
+                p += 1
+                while p < end, Self.isDigit(line[p]) { p += 1 }
+            }
+            if p < end, !ArgumentSplitter.isBlank(line[p]) {
+                throw LineError(column: tsStart + 1, message: "a line must start with a command or a timestamp (digits with an optional fraction)")
+            }
+            timestamp = Double(String(decoding: UnsafeBufferPointer(rebasing: line[tsStart..<p]), as: UTF8.self))
+            while p < end, ArgumentSplitter.isBlank(line[p]) { p += 1 }
+            if p == end {
+                throw LineError(column: p + 1, message: "missing command after the timestamp")
+            }
+            if line[p] == UInt8(ascii: "[") {
+                let open = p
+                p += 1
+                let dbStart = p
+                while p < end, Self.isDigit(line[p]) { p += 1 }
+                guard p > dbStart, p < end, line[p] == UInt8(ascii: " ") else {
+                    throw LineError(column: dbStart + 1, message: "expected '[<db> <client>]' after the timestamp, as MONITOR prints it")
+                }
+                p += 1
+                let clientStart = p
+                while p < end, !ArgumentSplitter.isBlank(line[p]) { p += 1 }
+                // The client ends with "]"; IPv6 peers are "[::1]:port", so the last "]" closes.
+                guard p > clientStart + 1, line[p - 1] == UInt8(ascii: "]") else {
+                    throw LineError(column: open + 1, message: "unterminated '[<db> <client>]' prefix")
+                }
+                let client = UnsafeBufferPointer(rebasing: line[clientStart..<(p - 1)])
+                if client.count == 3, client.elementsEqual("lua".utf8) { return .scriptInternal }
+                while p < end, ArgumentSplitter.isBlank(line[p]) { p += 1 }
+                if p == end {
+                    throw LineError(column: p + 1, message: "missing command after the '[<db> <client>]' prefix")
+                }
+            }
+        }
+
+        try splitter.split(line, from: p)
+        return try classify(timestamp: timestamp, lineLength: end)
+    }
+
+    private func classify(timestamp: Double?, lineLength: Int) throws(LineError) -> Outcome {
+        let args = splitter.arguments
+        guard !args.isEmpty else { return .ignored }
+        let endColumn = lineLength + 1
+        do {
+            func arg(_ i: Int) -> UnsafeBufferPointer<UInt8> { splitter.argument(i) }
+            func text(_ i: Int) -> String { Self.quoted(arg(i)) }
+            func command(_ kind: TraceCommandKind, _ payload: UnsafeBufferPointer<UInt8>,
+                         flush: FlushMode = .unspecified, exists: Int = 0) -> Outcome {
+                .script(TraceCommand(kind: kind, payload: payload, flushMode: flush, existsCount: exists, timestamp: timestamp))
+            }
+            /// Checks `numkeys` the way evalGenericCommand does, in its order.
+            func checkNumkeys(_ name: String) throws(LineError) {
+                guard args.count >= 3 else {
+                    throw LineError(column: endColumn, message: args.count == 1
+                        ? "\(name) needs a script and numkeys" : "\(name) needs numkeys after the script")
+                }
+                guard let n = Self.integer(arg(2)) else {
+                    throw LineError(column: args[2].column, message: "numkeys is not an integer: \(text(2))")
+                }
+                let rest = args.count - 3
+                if n > rest {
+                    throw LineError(column: args[2].column, message: "numkeys is \(n) but only \(rest) argument\(rest == 1 ? "" : "s") follow\(rest == 1 ? "s" : "")")
+                }
+                if n < 0 {
+                    throw LineError(column: args[2].column, message: "numkeys can't be negative: \(n)")
+                }
+            }
+
+            let name = arg(0)
+            switch true {
+            case Self.equalsIgnoringCase(name, "EVAL"), Self.equalsIgnoringCase(name, "EVAL_RO"):
+                let ro = name.count == 7
+                let label = ro ? "EVAL_RO" : "EVAL"
+                try checkNumkeys(label)
+                return command(ro ? .evalReadOnly : .eval, arg(1))
+            case Self.equalsIgnoringCase(name, "EVALSHA"), Self.equalsIgnoringCase(name, "EVALSHA_RO"):
+                let ro = name.count == 10
+                let label = ro ? "EVALSHA_RO" : "EVALSHA"
+                guard args.count >= 2 else {
+                    throw LineError(column: endColumn, message: "\(label) needs a SHA1 and numkeys")
+                }
+                let sha = arg(1)
+                guard sha.count == 40, sha.allSatisfy({ ArgumentSplitter.hexValue($0) != nil }) else {
+                    throw LineError(column: args[1].column, message: "\(label) needs a SHA1 of 40 hex digits, got \(text(1))")
+                }
+                try checkNumkeys(label)
+                return command(ro ? .evalshaReadOnly : .evalsha, sha)
+            case Self.equalsIgnoringCase(name, "SCRIPT"):
+                guard args.count >= 2 else {
+                    throw LineError(column: endColumn, message: "SCRIPT needs a subcommand")
+                }
+                let sub = arg(1)
+                if Self.equalsIgnoringCase(sub, "LOAD") {
+                    guard args.count == 3 else {
+                        throw LineError(column: args.count < 3 ? endColumn : args[3].column,
+                                        message: "SCRIPT LOAD takes exactly one script body, got \(args.count - 2) arguments")
+                    }
+                    return command(.scriptLoad, arg(2))
+                }
+                if Self.equalsIgnoringCase(sub, "FLUSH") {
+                    if args.count == 2 { return command(.scriptFlush, arg(1), flush: .unspecified) }
+                    if args.count == 3, Self.equalsIgnoringCase(arg(2), "SYNC") { return command(.scriptFlush, arg(1), flush: .sync) }
+                    if args.count == 3, Self.equalsIgnoringCase(arg(2), "ASYNC") { return command(.scriptFlush, arg(1), flush: .async) }
+                    throw LineError(column: args[2].column, message: "SCRIPT FLUSH takes only ASYNC or SYNC, got \(text(2))")
+                }
+                if Self.equalsIgnoringCase(sub, "EXISTS") {
+                    guard args.count >= 3 else {
+                        throw LineError(column: endColumn, message: "SCRIPT EXISTS needs at least one SHA1")
+                    }
+                    return command(.scriptExists, arg(1), exists: args.count - 2)
+                }
+                return .otherCommand
+            default:
+                return .otherCommand
+            }
+        }
+    }
+
+    @inline(__always)
+    static func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+
+    static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ upper: StaticString) -> Bool {
+        guard bytes.count == upper.utf8CodeUnitCount else { return false }
+        let u = upper.utf8Start
+        for i in 0..<bytes.count {
+            var c = bytes[i]
+            if c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z") { c -= 32 }
+            if c != u[i] { return false }
+        }
+        return true
+    }
+
+    /// A signed decimal integer as Redis's string2ll accepts it (no blanks, no '+').
+    static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        let s = String(decoding: bytes, as: UTF8.self)
+        if s.hasPrefix("+") || (s.count > 1 && (s.hasPrefix("0") || s.hasPrefix("-0"))) { return nil }
+        return Int(s)
+    }
+
+    /// An argument as it may be shown in a message: quoted, escaped, cut at 40 bytes.
+    static func quoted(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var out = "'"
+        for c in bytes.prefix(40) {
+            switch c {
+            case UInt8(ascii: "'"): out += "\\'"
+            case UInt8(ascii: "\\"): out += "\\\\"
+            case 0x20...0x7E: out.unicodeScalars.append(UnicodeScalar(c))
+            default: out += String(format: "\\x%02x", Int(c))
+            }
+        }
+        if bytes.count > 40 { out += "..." }
+        return out + "'"
+    }
+}

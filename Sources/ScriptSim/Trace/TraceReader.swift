@@ -1,0 +1,118 @@
+/// Counts of what a trace held, by line, independent of any policy.
+public struct TraceSummary: Equatable, Sendable {
+    /// Lines read, blank and comment lines included.
+    public var lines = 0
+    /// Script commands by kind (indexed by `TraceCommandKind.rawValue`).
+    public var commands = [Int](repeating: 0, count: TraceCommandKind.allCases.count)
+    /// Lines MONITOR printed for commands run inside scripts (client `lua`).
+    public var skippedScriptInternal = 0
+    /// Commands the script cache never sees (GET, SET, SCRIPT KILL, ...).
+    public var skippedOther = 0
+    /// Malformed lines skipped under `--skip-invalid`.
+    public var invalid = 0
+    /// Distinct script bodies (by SHA1).
+    public var distinctScripts = 0
+    /// Bytes of the distinct bodies.
+    public var distinctBodyBytes = 0
+    /// Bytes of every body sent with EVAL / SCRIPT LOAD, repeats included.
+    public var bodyBytesSent = 0
+    /// First and last trace timestamps, when lines carried them.
+    public var firstTimestamp: Double?
+    public var lastTimestamp: Double?
+
+    public init() {}
+
+    public subscript(kind: TraceCommandKind) -> Int {
+        get { commands[Int(kind.rawValue)] }
+        set { commands[Int(kind.rawValue)] = newValue }
+    }
+
+    /// Script commands in all.
+    public var scriptEvents: Int { commands.reduce(0, +) }
+}
+
+/// How strict the reader is.
+public struct TraceReaderOptions: Sendable {
+    /// Skip malformed lines (counting them) instead of stopping at the first.
+    public var skipInvalid = false
+    /// Longest line (so longest body) accepted; Redis's own `proto-max-bulk-len` is 512 MiB.
+    public var maxLineBytes = 512 << 20
+
+    public init(skipInvalid: Bool = false, maxLineBytes: Int = 512 << 20) {
+        self.skipInvalid = skipInvalid
+        self.maxLineBytes = maxLineBytes
+    }
+}
+
+/// Streams a trace file (format v1) and hands each script command to a closure.
+///
+/// Memory is bounded by the longest line: nothing is kept from one line to the next.
+public final class TraceReader {
+    public let options: TraceReaderOptions
+    public private(set) var summary = TraceSummary()
+    private let source: LineSource
+    private let parser = TraceLineParser()
+    /// Called for every malformed line skipped under `skipInvalid`, so nothing is skipped silently.
+    public var onInvalidLine: ((TraceError) -> Void)?
+
+    /// Opens `path` ("-" for standard input).
+    public init(path: String, options: TraceReaderOptions = TraceReaderOptions()) throws(TraceError) {
+        self.options = options
+        source = try LineSource(path: path, maxLineBytes: options.maxLineBytes)
+    }
+
+    /// The name used in messages ("<stdin>" for "-").
+    public var displayPath: String { source.displayPath }
+
+    /// Bytes read from the input so far.
+    public var bytesRead: Int64 { source.bytesRead }
+
+    /// Reads the trace to its end, calling `body` for each script command in order.
+    /// Throws `TraceError` for the first malformed line (unless skipping) and
+    /// rethrows what `body` throws.
+    public func forEachCommand(_ body: (TraceCommand) throws -> Void) throws {
+        while true {
+            let more: Bool? = try source.nextLine { line in
+                summary.lines += 1
+                let outcome: TraceLineParser.Outcome
+                do throws(LineError) {
+                    outcome = try parser.parse(line)
+                } catch {
+                    let located = TraceError(path: source.displayPath, line: source.lineNumber,
+                                             column: error.column, message: error.message)
+                    guard options.skipInvalid else { throw located }
+                    summary.invalid += 1
+                    onInvalidLine?(located)
+                    return true
+                }
+                switch outcome {
+                case .ignored: break
+                case .scriptInternal: summary.skippedScriptInternal += 1
+                case .otherCommand: summary.skippedOther += 1
+                case .script(let command):
+                    summary[command.kind] += 1
+                    if let t = command.timestamp {
+                        if summary.firstTimestamp == nil { summary.firstTimestamp = t }
+                        summary.lastTimestamp = t
+                    }
+                    switch command.kind {
+                    case .eval, .evalReadOnly, .scriptLoad: summary.bodyBytesSent += command.payload.count
+                    default: break
+                    }
+                    try body(command)
+                }
+                return true
+            }
+            if more == nil { return }
+        }
+    }
+
+    /// Records what the catalog learned about distinct scripts.
+    func noteDistinct(scripts: Int, bodyBytes: Int) {
+        summary.distinctScripts = scripts
+        summary.distinctBodyBytes = bodyBytes
+    }
+
+    /// Current 1-based line number (the line being processed inside `forEachCommand`).
+    public var lineNumber: Int { source.lineNumber }
+}

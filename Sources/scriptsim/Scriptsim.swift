@@ -1,0 +1,26 @@
+import ArgumentParser
+import ScriptSim
+
+@main
+struct Scriptsim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scriptsim",
+        abstract: "Replay Redis script-cache traffic against a real Lua 5.4 VM and compare eviction policies.",
+        discussion: """
+            A trace holds EVAL, EVALSHA, SCRIPT LOAD, SCRIPT FLUSH and SCRIPT EXISTS commands, \
+            one per line, as redis-cli MONITOR prints them (see docs/trace-format.md). Every \
+            script is compiled by liblua5.4 on a VM that allocates from a jemalloc arena of \
+            its own, so memory figures are counted, never estimated.
+
+            Exit status: 0 success; 64 bad usage or policy spec; 65 malformed trace line; \
+            66 trace file missing or unreadable; 70 internal error; 74 I/O error.
+
+            Examples:
+              scriptsim replay workloads/mixed.trace
+              scriptsim replay --policy unbounded --policy eval-lru:entries=1000 app.trace
+              zcat big.trace.gz | scriptsim replay - --format json
+            """,
+        subcommands: [Replay.self, Policies.self],
+        defaultSubcommand: nil
+    )
+}
