@@ -45,8 +45,6 @@ int csim_mallocx_flags(unsigned arena, int tcache) {
     return MALLOCX_ARENA(arena) | (tcache < 0 ? MALLOCX_TCACHE_NONE : MALLOCX_TCACHE(tcache));
 }
 
-size_t csim_size_class(size_t size) { return size == 0 ? 0 : nallocx(size, 0); }
-
 static int read_size(unsigned arena, const char *leaf, uint64_t *out) {
     char name[96];
     size_t value = 0, sz = sizeof value;
@@ -125,7 +123,7 @@ static void copy_message(lua_State *L, char *msg, size_t cap) {
 typedef struct {
     const char *body;
     size_t len;
-    const char *key;
+    int64_t slot;
     int load_status;
 } compile_args;
 
@@ -133,7 +131,7 @@ static int compile_protected(lua_State *L) {
     compile_args *a = (compile_args *)lua_touserdata(L, 1);
     a->load_status = luaL_loadbufferx(L, a->body, a->len, "@user_script", "t");
     if (a->load_status != LUA_OK) return lua_error(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, a->key);
+    lua_rawseti(L, LUA_REGISTRYINDEX, (lua_Integer)a->slot);
     return 0;
 }
 
@@ -146,9 +144,9 @@ static int status_code(int lua_status) {
     }
 }
 
-int csim_lua_compile(lua_State *L, const char *body, size_t len, const char *key,
+int csim_lua_compile(lua_State *L, const char *body, size_t len, int64_t slot,
                      char *msg, size_t msg_cap) {
-    compile_args a = {body, len, key, LUA_OK};
+    compile_args a = {body, len, slot, LUA_OK};
     lua_pushcfunction(L, compile_protected);
     lua_pushlightuserdata(L, &a);
     int st = lua_pcall(L, 1, 0, 0);
@@ -159,34 +157,27 @@ int csim_lua_compile(lua_State *L, const char *body, size_t len, const char *key
     return status_code(a.load_status != LUA_OK ? a.load_status : st);
 }
 
+/* Slots travel to the protected functions as light userdata (a plain integer). */
 static int drop_protected(lua_State *L) {
-    const char *key = (const char *)lua_touserdata(L, 1);
+    lua_Integer slot = (lua_Integer)(intptr_t)lua_touserdata(L, 1);
     lua_pushnil(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, key);
+    lua_rawseti(L, LUA_REGISTRYINDEX, slot);
     return 0;
 }
 
-int csim_lua_drop(lua_State *L, const char *key) {
+int csim_lua_drop(lua_State *L, int64_t slot) {
     lua_pushcfunction(L, drop_protected);
-    lua_pushlightuserdata(L, (void *)key);
+    lua_pushlightuserdata(L, (void *)(intptr_t)slot);
     int st = lua_pcall(L, 1, 0, 0);
     if (st != LUA_OK) lua_pop(L, 1);
     return status_code(st);
 }
 
-static int has_protected(lua_State *L) {
-    const char *key = (const char *)lua_touserdata(L, 1);
-    lua_pushboolean(L, lua_getfield(L, LUA_REGISTRYINDEX, key) == LUA_TFUNCTION);
-    return 1;
-}
-
-int csim_lua_has(lua_State *L, const char *key) {
-    lua_pushcfunction(L, has_protected);
-    lua_pushlightuserdata(L, (void *)key);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK) { lua_pop(L, 1); return 0; }
-    int found = lua_toboolean(L, -1);
+int csim_lua_has(lua_State *L, int64_t slot) {
+    /* lua_rawgeti never allocates or raises: no protected call needed. */
+    int t = lua_rawgeti(L, LUA_REGISTRYINDEX, (lua_Integer)slot);
     lua_pop(L, 1);
-    return found;
+    return t == LUA_TFUNCTION;
 }
 
 void csim_lua_gc_step(lua_State *L, int kbytes) { lua_gc(L, LUA_GCSTEP, kbytes); }

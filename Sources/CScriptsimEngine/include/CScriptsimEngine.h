@@ -76,10 +76,6 @@ int csim_tcache_destroy(unsigned tcache);
 /* MALLOCX_ARENA(arena) | MALLOCX_TCACHE(tcache); tcache < 0 means MALLOCX_TCACHE_NONE. */
 int csim_mallocx_flags(unsigned arena, int tcache);
 
-/* The jemalloc size class a request of `size` bytes gets (nallocx with no flags):
- * what Redis's zmalloc_size() reports for such a block. */
-size_t csim_size_class(size_t size);
-
 /* The arena's own figures, read after an "epoch" refresh. */
 typedef struct csim_arena_stats {
     uint64_t small_allocated;  /* stats.arenas.<i>.small.allocated */
@@ -115,22 +111,32 @@ enum {
     CSIM_ERR_OTHER = 3     /* any other Lua status (message set) */
 };
 
+/* First registry slot free for scripts (LUA_RIDX_LAST is 2 in Lua 5.4). */
+#define CSIM_FIRST_SCRIPT_SLOT 3
+
 /*
  * Compiles `body` as a text chunk named "@user_script" (binary chunks are
- * refused, mode "t") and stores the function in the registry under `key`
- * (Redis: "f_<sha>"), all inside a protected call. On failure nothing is
- * stored and the message (Lua's own) is copied into `msg` (NUL-terminated,
- * truncated to `msg_cap`).
+ * refused, mode "t") and stores the function at integer `slot` of the
+ * registry, all inside a protected call. On failure nothing is stored and the
+ * message (Lua's own) is copied into `msg` (NUL-terminated, truncated to
+ * `msg_cap`).
+ *
+ * Redis keys the registry by the string "f_<sha>". Lua 5.4 seeds its string
+ * hash from the clock and from ASLR addresses, and a hash table that has seen
+ * deletions resizes at a point that depends on where keys collide, so string
+ * keys would make memory figures differ from run to run. Integer keys hash
+ * the same in every run: output stays deterministic, and each script still
+ * holds one registry entry, as in Redis.
  */
-int csim_lua_compile(lua_State *L, const char *body, size_t len, const char *key,
+int csim_lua_compile(lua_State *L, const char *body, size_t len, int64_t slot,
                      char *msg, size_t msg_cap);
 
-/* Sets registry[key] = nil (protected). The closure becomes garbage; its bytes
+/* Sets registry[slot] = nil (protected). The closure becomes garbage; its bytes
  * come back at a later GC step, exactly as in Redis's luaDeleteFunction. */
-int csim_lua_drop(lua_State *L, const char *key);
+int csim_lua_drop(lua_State *L, int64_t slot);
 
-/* 1 when registry[key] holds a function. */
-int csim_lua_has(lua_State *L, const char *key);
+/* 1 when registry[slot] holds a function. */
+int csim_lua_has(lua_State *L, int64_t slot);
 
 /* lua_gc(L, LUA_GCSTEP, kbytes): one incremental step. */
 void csim_lua_gc_step(lua_State *L, int kbytes);

@@ -65,9 +65,6 @@ public final class ArenaAllocator {
 
     /// Returns the arena's unused dirty pages to the system now.
     public func purge() { _ = csim_arena_purge(arenaIndex) }
-
-    /// The jemalloc size class for a request of `size` bytes (what `zmalloc_size` reports in Redis).
-    public static func sizeClass(_ size: Int) -> Int { Int(csim_size_class(size)) }
 }
 
 /// The arena's view of itself, from `stats.arenas.<i>.*`.

@@ -3,10 +3,11 @@ internal import CScriptsimEngine
 /// One Lua 5.4 state allocating from an `ArenaAllocator` through its own
 /// explicit thread cache — Redis 7.4+'s `createLuaState`.
 ///
-/// Scripts are compiled exactly as Redis's `luaCreateFunction` does (text
-/// chunk named `@user_script`, the function kept in the registry under
-/// `f_<sha>`), but never run: no library is opened, so nothing in a trace can
-/// reach the host.
+/// Scripts are compiled as Redis's `luaCreateFunction` does (text chunk named
+/// `@user_script`, the function kept in the registry), but never run: no
+/// library is opened, so nothing in a trace can reach the host. The registry
+/// slot is an integer rather than Redis's "f_<sha>" string so that memory
+/// figures are the same in every run (see CScriptsimEngine.h).
 ///
 /// Owns C resources: close it explicitly (`close()`); not `Sendable`, one
 /// thread at a time.
@@ -67,12 +68,13 @@ public final class LuaVM {
         return Int(csim_lua_gc_count_bytes(L))
     }
 
-    /// Compiles `body` and keeps the function under `key` ("f_<sha>", NUL-terminated).
-    public func compile(_ body: UnsafeBufferPointer<UInt8>, key: UnsafePointer<CChar>, sha: @autoclosure () -> String) throws(EngineError) {
+    /// Compiles `body` and keeps the function in registry slot `slot`.
+    /// `sha` names the script in errors.
+    public func compile(_ body: UnsafeBufferPointer<UInt8>, slot: Int, sha: @autoclosure () -> String) throws(EngineError) {
         guard let L = state else { preconditionFailure("compile on a closed LuaVM") }
         let rc = body.withMemoryRebound(to: CChar.self) { chars in
             message.withUnsafeMutableBufferPointer { msg in
-                csim_lua_compile(L, chars.baseAddress, chars.count, key, msg.baseAddress, msg.count)
+                csim_lua_compile(L, chars.baseAddress, chars.count, Int64(slot), msg.baseAddress, msg.count)
             }
         }
         guard rc != 0 else { return }
@@ -84,17 +86,20 @@ public final class LuaVM {
         }
     }
 
-    /// Drops the function kept under `key`; its bytes return at a later GC step.
-    public func drop(key: UnsafePointer<CChar>) {
+    /// Drops the function kept in `slot`; its bytes return at a later GC step.
+    public func drop(slot: Int) {
         guard let L = state else { return }
-        _ = csim_lua_drop(L, key)
+        _ = csim_lua_drop(L, Int64(slot))
     }
 
-    /// Whether a function is kept under `key`.
-    public func contains(key: UnsafePointer<CChar>) -> Bool {
+    /// Whether a function is kept in `slot`.
+    public func contains(slot: Int) -> Bool {
         guard let L = state else { return false }
-        return csim_lua_has(L, key) != 0
+        return csim_lua_has(L, Int64(slot)) != 0
     }
+
+    /// The registry slot a script id uses (after Lua's own predefined slots).
+    public static func slot(for script: ScriptID) -> Int { Int(script) + Int(CSIM_FIRST_SCRIPT_SLOT) }
 
     /// One incremental GC step of `kilobytes` of work (Redis: `lua_gc(lua, LUA_GCSTEP, 50)`).
     public func gcStep(kilobytes: Int32 = 50) {

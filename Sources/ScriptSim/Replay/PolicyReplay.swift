@@ -112,7 +112,7 @@ final class PolicyReplay {
     /// Redis's `luaCreateFunction`: shebang check, compile, evict, add, GC tick.
     /// Returns whether the script is now cached.
     private func create(_ id: ScriptID, as newOrigin: ScriptOrigin) throws(EngineError) -> Bool {
-        let outcome: EngineError? = catalog.withScript(id) { body, key -> EngineError? in
+        let outcome: EngineError? = catalog.withBody(id) { body -> EngineError? in
             switch Shebang.codeOffset(body) {
             case .failure(let e):
                 return .invalidShebang(sha: catalog.shaHex(id), message: e.message)
@@ -121,7 +121,7 @@ final class PolicyReplay {
                 let start = DispatchTime.now().uptimeNanoseconds
                 defer { compileNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
                 do throws(EngineError) {
-                    try vm.compile(code, key: key, sha: catalog.shaHex(id))
+                    try vm.compile(code, slot: LuaVM.slot(for: id), sha: catalog.shaHex(id))
                     return nil
                 } catch {
                     return error
@@ -155,7 +155,7 @@ final class PolicyReplay {
     private func evict(_ id: ScriptID) {
         let was = origin[Int(id)]
         precondition(was != 0, "policy \(policy.spec) evicted script \(id), which is not cached")
-        catalog.withScript(id) { _, key in vm.drop(key: key) }
+        vm.drop(slot: LuaVM.slot(for: id))
         origin[Int(id)] = 0
         if was == ScriptOrigin.eval.rawValue { cachedEval -= 1 } else { cachedLoad -= 1 }
         memory.remove(bytes: catalog.redisBytes(id), inList: was == ScriptOrigin.eval.rawValue)

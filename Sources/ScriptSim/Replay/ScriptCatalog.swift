@@ -54,8 +54,6 @@ public final class ScriptCatalog {
         var sha: SHA1Key
         /// Script body, once seen with EVAL or SCRIPT LOAD.
         var body: [UInt8]?
-        /// "f_<sha>\0", the registry key Redis uses.
-        var registryKey: [CChar]
         /// Bytes Redis's `used_memory_scripts_eval` counts for this script's SHA key and body.
         var redisBytes: Int
     }
@@ -96,22 +94,16 @@ public final class ScriptCatalog {
 
     func redisBytes(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes }
 
-    /// Calls `body` with the script's bytes and registry key.
-    func withScript<R>(_ id: ScriptID, _ body: (UnsafeBufferPointer<UInt8>, UnsafePointer<CChar>) throws -> R) rethrows -> R {
-        let e = entries[Int(id)]
-        guard let bytes = e.body else { preconditionFailure("script \(id) has no body") }
-        return try bytes.withUnsafeBufferPointer { b in
-            try e.registryKey.withUnsafeBufferPointer { k in try body(b, k.baseAddress!) }
-        }
+    /// Calls `body` with the script's bytes.
+    func withBody<R>(_ id: ScriptID, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        guard let bytes = entries[Int(id)].body else { preconditionFailure("script \(id) has no body") }
+        return try bytes.withUnsafeBufferPointer(body)
     }
 
     private func add(_ key: SHA1Key) -> ScriptID {
         precondition(entries.count < Int(UInt32.max), "too many distinct scripts")
         let id = ScriptID(entries.count)
-        var registryKey = Array("f_\(key.hex)".utf8CString)
-        registryKey.reserveCapacity(0)
-        entries.append(Entry(sha: key, body: nil, registryKey: registryKey,
-                             redisBytes: RedisScriptMemory.shaKeyBytes))
+        entries.append(Entry(sha: key, body: nil, redisBytes: RedisScriptMemory.shaKeyBytes))
         index[key] = id
         return id
     }

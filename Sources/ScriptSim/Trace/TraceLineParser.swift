@@ -87,10 +87,10 @@ final class TraceLineParser {
                 .script(TraceCommand(kind: kind, payload: payload, flushMode: flush, existsCount: exists, timestamp: timestamp))
             }
             /// Checks `numkeys` the way evalGenericCommand does, in its order.
-            func checkNumkeys(_ name: String) throws(LineError) {
+            func checkNumkeys(_ name: String, after what: String) throws(LineError) {
                 guard args.count >= 3 else {
                     throw LineError(column: endColumn, message: args.count == 1
-                        ? "\(name) needs a script and numkeys" : "\(name) needs numkeys after the script")
+                        ? "\(name) needs a \(what) and numkeys" : "\(name) needs numkeys after the \(what)")
                 }
                 guard let n = Self.integer(arg(2)) else {
                     throw LineError(column: args[2].column, message: "numkeys is not an integer: \(text(2))")
@@ -109,7 +109,7 @@ final class TraceLineParser {
             case Self.equalsIgnoringCase(name, "EVAL"), Self.equalsIgnoringCase(name, "EVAL_RO"):
                 let ro = name.count == 7
                 let label = ro ? "EVAL_RO" : "EVAL"
-                try checkNumkeys(label)
+                try checkNumkeys(label, after: "script")
                 return command(ro ? .evalReadOnly : .eval, arg(1))
             case Self.equalsIgnoringCase(name, "EVALSHA"), Self.equalsIgnoringCase(name, "EVALSHA_RO"):
                 let ro = name.count == 10
@@ -121,7 +121,7 @@ final class TraceLineParser {
                 guard sha.count == 40, sha.allSatisfy({ ArgumentSplitter.hexValue($0) != nil }) else {
                     throw LineError(column: args[1].column, message: "\(label) needs a SHA1 of 40 hex digits, got \(text(1))")
                 }
-                try checkNumkeys(label)
+                try checkNumkeys(label, after: "SHA1")
                 return command(ro ? .evalshaReadOnly : .evalsha, sha)
             case Self.equalsIgnoringCase(name, "SCRIPT"):
                 guard args.count >= 2 else {

@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+@testable import ScriptSim
+
+@Suite struct TraceReaderTests {
+    struct Seen: Equatable {
+        var kind: TraceCommandKind
+        var payload: String
+        var timestamp: Double?
+    }
+
+    func read(_ text: String, skipInvalid: Bool = false) throws -> (commands: [Seen], summary: TraceSummary) {
+        let reader = try TraceReader(path: try writeTrace(text), options: TraceReaderOptions(skipInvalid: skipInvalid))
+        var seen: [Seen] = []
+        try reader.forEachCommand { c in
+            seen.append(Seen(kind: c.kind, payload: String(decoding: c.payload, as: UTF8.self), timestamp: c.timestamp))
+        }
+        return (seen, reader.summary)
+    }
+
+    func failure(_ text: String) throws -> TraceError {
+        do {
+            _ = try read(text)
+        } catch let e as TraceError {
+            return e
+        }
+        Issue.record("expected a TraceError")
+        return TraceError(path: "", line: 0, column: 0, message: "")
+    }
+
+    @Test func monitorPrefixIsStripped() throws {
+        let (seen, summary) = try read("""
+            1732460000.123456 [0 127.0.0.1:53422] "EVAL" "return 1" "0"
+            1732460000.200000 [3 [::1]:6379] "evalsha" "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB" "0"
+            1732460001 [0 unix:/tmp/redis.sock] "SCRIPT" "LOAD" "return 2"
+            1732460002.5 "SCRIPT" "FLUSH" "ASYNC"
+            1732460003.000001 [0 lua] "GET" "k"
+            1732460004.000001 [0 127.0.0.1:53422] "GET" "k"
+            """)
+        #expect(seen == [
+            Seen(kind: .eval, payload: "return 1", timestamp: 1732460000.123456),
+            Seen(kind: .evalsha, payload: "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", timestamp: 1732460000.2),
+            Seen(kind: .scriptLoad, payload: "return 2", timestamp: 1732460001),
+            Seen(kind: .scriptFlush, payload: "FLUSH", timestamp: 1732460002.5),
+        ])
+        #expect(summary.skippedScriptInternal == 1)
+        #expect(summary.skippedOther == 1)
+        #expect(summary.firstTimestamp == 1732460000.123456)
+        #expect(summary.lastTimestamp == 1732460002.5)
+    }
+
+    @Test func crlfBlankAndCommentLines() throws {
+        let (seen, summary) = try read("# header\r\n\r\nEVAL \"return 1\" 0\r\n   \r\n  # indented comment\nEVAL_RO 'return 2' 0")
+        #expect(seen.map(\.payload) == ["return 1", "return 2"])
+        #expect(seen.map(\.kind) == [.eval, .evalReadOnly])
+        #expect(summary.lines == 6)
+        #expect(summary.scriptEvents == 2)
+    }
+
+    @Test func commandsAreCaseInsensitiveAndClassified() throws {
+        let (seen, summary) = try read("""
+            eval "return 1" 2 k1 k2 a1
+            Evalsha_Ro 0123456789abcdef0123456789abcdef01234567 0
+            script load "return 3"
+            script flush sync
+            SCRIPT FLUSH
+            SCRIPT EXISTS a b c
+            SCRIPT KILL
+            SET k v
+            """)
+        #expect(seen.map(\.kind) == [.eval, .evalshaReadOnly, .scriptLoad, .scriptFlush, .scriptFlush, .scriptExists])
+        #expect(summary.skippedOther == 2)
+        #expect(summary[.scriptExists] == 1)
+    }
+
+    @Test func flushModes() throws {
+        var modes: [FlushMode] = []
+        let reader = try TraceReader(path: try writeTrace("SCRIPT FLUSH\nSCRIPT FLUSH SYNC\nSCRIPT FLUSH async\n"))
+        try reader.forEachCommand { modes.append($0.flushMode) }
+        #expect(modes == [.unspecified, .sync, .async])
+    }
+
+    @Test func bodiesKeepEveryByte() throws {
+        let (seen, _) = try read(#"EVAL "a\x00b\nc" 0"#)
+        #expect(Array(seen[0].payload.utf8) == [0x61, 0x00, 0x62, 0x0A, 0x63])
+    }
+
+    /// Each malformed-line error with its exact line and column.
+    @Test(arguments: [
+        (#"EVAL "return 1"#, 6, "unterminated double-quoted argument"),
+        ("EVAL 'return 1", 6, "unterminated single-quoted argument"),
+        (#"EVAL "a\qb" 0"#, 8, "invalid escape '\\q' in double-quoted argument"),
+        (#"EVAL "\x4" 0"#, 7, "invalid \\x escape: expected two hex digits"),
+        (#"EVAL "a"b 0"#, 9, "closing quote must be followed by a space"),
+        (#"EVAL "return 1""#, 16, "EVAL needs numkeys after the script"),
+        ("EVAL", 5, "EVAL needs a script and numkeys"),
+        (#"EVAL "return 1" x"#, 17, "numkeys is not an integer: 'x'"),
+        (#"EVAL "return 1" 1.5"#, 17, "numkeys is not an integer: '1.5'"),
+        (#"EVAL "return 1" 2 k"#, 17, "numkeys is 2 but only 1 argument follows"),
+        (#"EVAL_RO "return 1" 1"#, 20, "numkeys is 1 but only 0 arguments follow"),
+        (#"EVAL "return 1" -1"#, 17, "numkeys can't be negative: -1"),
+        ("EVALSHA abc 0", 9, "EVALSHA needs a SHA1 of 40 hex digits, got 'abc'"),
+        ("EVALSHA 0123456789abcdef0123456789abcdef0123456g 0", 9,
+         "EVALSHA needs a SHA1 of 40 hex digits, got '0123456789abcdef0123456789abcdef0123456g'"),
+        ("EVALSHA 0123456789abcdef0123456789abcdef01234567", 49, "EVALSHA needs numkeys after the SHA1"),
+        ("SCRIPT LOAD", 12, "SCRIPT LOAD takes exactly one script body, got 0 arguments"),
+        ("SCRIPT LOAD a b", 15, "SCRIPT LOAD takes exactly one script body, got 2 arguments"),
+        ("SCRIPT FLUSH LATER", 14, "SCRIPT FLUSH takes only ASYNC or SYNC, got 'LATER'"),
+        ("SCRIPT", 7, "SCRIPT needs a subcommand"),
+        ("SCRIPT EXISTS", 14, "SCRIPT EXISTS needs at least one SHA1"),
+        (#"1732460000.5 [0 127.0.0.1:1 "EVAL" "return 1" "0""#, 14, "unterminated '[<db> <client>]' prefix"),
+        (#"1732460000.5 [x 127.0.0.1:1] "EVAL" "return 1" "0""#, 15, "expected '[<db> <client>]' after the timestamp, as MONITOR prints it"),
+        ("12ab EVAL x 0", 1, "a line must start with a command or a timestamp (digits with an optional fraction)"),
+        ("1732460000.5", 13, "missing command after the timestamp"),
+    ])
+    func malformedLine(line: String, column: Int, message: String) throws {
+        let error = try failure("EVAL \"return 0\" 0\n# comment\n\(line)\nEVAL \"return 9\" 0\n")
+        #expect(error.kind == .malformed)
+        #expect(error.line == 3)
+        #expect(error.column == column)
+        #expect(error.message == message)
+        #expect(error.description.hasSuffix(":3:\(column): \(message)"))
+    }
+
+    @Test func skipInvalidCountsAndReports() throws {
+        let reader = try TraceReader(path: try writeTrace("EVAL \"return 1\" 0\nEVAL \"bad\nEVAL \"return 2\" x\nEVAL \"return 3\" 0\n"),
+                                     options: TraceReaderOptions(skipInvalid: true))
+        var reported: [TraceError] = []
+        reader.onInvalidLine = { reported.append($0) }
+        var count = 0
+        try reader.forEachCommand { _ in count += 1 }
+        #expect(count == 2)
+        #expect(reader.summary.invalid == 2)
+        #expect(reported.map(\.line) == [2, 3])
+    }
+
+    @Test func missingFileIsUnreadable() {
+        #expect(throws: TraceError.self) { try TraceReader(path: "/nonexistent/trace") }
+        do {
+            _ = try TraceReader(path: "/nonexistent/trace")
+        } catch {
+            #expect(error.kind == .unreadable)
+            #expect(error.description.hasPrefix("/nonexistent/trace: cannot open trace: "))
+        }
+    }
+
+    @Test func overlongLineIsAnError() throws {
+        let body = String(repeating: "x", count: 5000)
+        let reader = try TraceReader(path: try writeTrace("EVAL \"return 1\" 0\nEVAL \"\(body)\" 0\n"),
+                                     options: TraceReaderOptions(maxLineBytes: 1000))
+        #expect(throws: TraceError.self) { try reader.forEachCommand { _ in } }
+    }
+
+    @Test func lastLineWithoutNewline() throws {
+        let (seen, _) = try read("EVAL \"return 1\" 0\nEVAL \"return 2\" 0")
+        #expect(seen.count == 2)
+    }
+
+    @Test func linesLongerThanTheReadBlock() throws {
+        let body = String(repeating: "a", count: 3 << 20)
+        let (seen, _) = try read("EVAL \"return 1\" 0\nEVAL \"return '\(body)'\" 0\nEVAL \"return 2\" 0\n")
+        #expect(seen.map(\.payload.count) == [8, (3 << 20) + 9, 8])
+    }
+}
