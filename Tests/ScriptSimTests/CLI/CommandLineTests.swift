@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import ScriptSim
+
+/// The `scriptsim` executable as a user runs it: exit codes, one-line errors, outputs.
+@Suite struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The built `scriptsim`, found next to the test bundle (swift test builds both).
+    static let executable: URL? = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("scriptsim")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let fallback = root.appendingPathComponent(".build/debug/scriptsim")
+        return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
+    }()
+
+    static let workloads = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("workloads")
+
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
+        let exe = try #require(Self.executable, "the scriptsim executable was not built")
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func malformedLineExits65WithLocation() throws {
+        let path = try writeTrace("EVAL \"return 1\" 0\nEVAL \"return 2\" x\n")
+        let r = try run(["replay", path])
+        #expect(r.status == 65)
+        #expect(r.stdout.isEmpty, "no partial report")
+        #expect(r.stderr == "\(path):2:17: numkeys is not an integer: 'x'\n")
+    }
+
+    @Test func skipInvalidGoesOnAndCounts() throws {
+        let path = try writeTrace("EVAL \"return 1\" 0\nEVAL \"return 2\" x\nEVAL \"return 1\" 0\n")
+        let r = try run(["replay", path, "--skip-invalid", "--format", "json"])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("\(path):2:17: numkeys is not an integer: 'x' (skipped)"))
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let summary = ((json["traces"] as! [[String: Any]])[0]["summary"]) as! [String: Any]
+        #expect(summary["invalid"] as? Int == 1)
+    }
+
+    @Test func missingFileExits66() throws {
+        let r = try run(["replay", "/nonexistent/x.trace"])
+        #expect(r.status == 66)
+        #expect(r.stderr == "/nonexistent/x.trace: cannot open trace: No such file or directory\n")
+    }
+
+    @Test func unknownPolicyExits64ListingValidOnes() throws {
+        let path = try writeTrace("EVAL \"return 1\" 0\n")
+        let r = try run(["replay", path, "--policy", "lfu"])
+        #expect(r.status == 64)
+        #expect(r.stderr == "unknown policy 'lfu'; valid policies: unbounded, eval-lru[:entries=500]\n")
+        let bad = try run(["replay", path, "--policy", "eval-lru:size=3"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr == "policy 'eval-lru': unknown parameter 'size'; valid: entries\n")
+    }
+
+    @Test func jsonIsTheDocumentedContract() throws {
+        let r = try run(["replay", Self.workloads.appendingPathComponent("mixed.trace").path, "--format", "json"])
+        #expect(r.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let trace = (json["traces"] as! [[String: Any]])[0]
+        #expect(trace["path"] as? String == Self.workloads.appendingPathComponent("mixed.trace").path)
+        let policies = trace["policies"] as! [[String: Any]]
+        #expect(policies.map { $0["policy"] as! String } == ["unbounded", "eval-lru:entries=500"])
+        let keys = ["eval_hits", "eval_misses", "evalsha_hits", "noscript", "retries", "hit_rate", "compiles",
+                    "compile_errors", "evictions", "cached_scripts", "cached_scripts_peak", "vm_bytes",
+                    "vm_bytes_peak", "vm_bytes_retained", "lua_gccount_bytes", "script_bytes", "script_bytes_peak",
+                    "compile_seconds"]
+        for p in policies {
+            for k in keys { #expect(p[k] is NSNumber, "\(k) is a number") }
+        }
+    }
+
+    @Test func standardInputAndEveryFormat() throws {
+        let trace = "EVAL \"return 1\" 0\nEVAL \"return 1\" 0\n"
+        let table = try run(["replay", "-", "--policy", "eval-lru"], stdin: trace)
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("trace <stdin>"))
+        #expect(table.stdout.contains("eval-lru:entries=500"))
+        let csv = try run(["replay", "-", "--format", "csv", "--policy", "unbounded"], stdin: trace)
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix("trace,trace_lines,"))
+        #expect(lines[1].hasPrefix("<stdin>,2,2,"))
+        let md = try run(["replay", "-", "--format", "markdown"], stdin: trace)
+        #expect(md.stdout.contains("| policy | requests |"))
+    }
+
+    @Test func outputIsTheSameRunToRun() throws {
+        let path = Self.workloads.appendingPathComponent("monitor-mixed.trace").path
+        let a = try run(["replay", path, "--format", "csv"])
+        let b = try run(["replay", path, "--format", "csv"])
+        func dropTimes(_ s: String) -> [String] {
+            s.split(separator: "\n").map { line in
+                var cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                let timeColumn = 7 + ReportColumns.all.firstIndex { $0.key == "compile_seconds" }!
+                if cells.count > timeColumn { cells[timeColumn] = "" }
+                return cells.joined(separator: ",")
+            }
+        }
+        #expect(a.status == 0)
+        #expect(dropTimes(a.stdout) == dropTimes(b.stdout))
+    }
+
+    @Test func policiesListsEveryPolicy() throws {
+        let r = try run(["policies"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("eval-lru"))
+        #expect(r.stdout.contains("entries=500"))
+        #expect(r.stdout.contains("Redis 7.4"))
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import ScriptSim
+
+@Suite struct ReportRendererTests {
+    func sample() -> [TraceReport] {
+        var s = TraceSummary()
+        s.lines = 3
+        s[.eval] = 2
+        var p = PolicyResult(policy: "eval-lru:entries=500")
+        p.evalHits = 1
+        p.evalMisses = 1
+        p.compileSeconds = 0.25
+        p.vmBytes = 6000
+        p.compileErrorExamples = [CompileErrorExample(sha: "ab", message: "line \"1\"\n")]
+        return [TraceReport(path: "a,b.trace", summary: s, policies: [p])]
+    }
+
+    @Test func jsonParsesAndKeepsOrder() throws {
+        let text = ReportRenderer(format: .json).render(sample())
+        let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        let p = ((json["traces"] as! [[String: Any]])[0]["policies"] as! [[String: Any]])[0]
+        #expect(p["hit_rate"] as? Double == 0.5)
+        #expect(p["compile_seconds"] as? Double == 0.25)
+        #expect(p["vm_bytes"] as? Int == 6000)
+        #expect(text.range(of: "\"policy\"")!.lowerBound < text.range(of: "\"eval_hits\"")!.lowerBound)
+    }
+
+    @Test func csvQuotesFieldsThatNeedIt() {
+        let text = ReportRenderer(format: .csv).render(sample())
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[1].hasPrefix("\"a,b.trace\",3,2,0,0,0,0,eval-lru:entries=500,2,1,1,"))
+        #expect(lines[0].split(separator: ",").count == lines[1].split(separator: ",").count - 1)
+    }
+
+    @Test func humanBytes() {
+        #expect(ReportRenderer.bytes(512) == "512 B")
+        #expect(ReportRenderer.bytes(1536) == "1.50 KiB")
+        #expect(ReportRenderer.bytes(10 * 1024 * 1024) == "10.0 MiB")
+        #expect(ReportRenderer.bytes(300 * 1024) == "300 KiB")
+    }
+
+    @Test func tableAlignsColumns() {
+        let text = ReportRenderer(format: .table).render(sample())
+        #expect(text.contains("hit rate\n"))
+        #expect(text.contains("0.5000"))
+        #expect(text.contains("5.86 KiB"))
+    }
+}
