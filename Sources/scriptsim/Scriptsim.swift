@@ -21,6 +21,6 @@ struct Scriptsim: ParsableCommand {
               zcat big.trace.gz | scriptsim replay - --format json
             """,
         subcommands: [Replay.self, Policies.self],
-        defaultSubcommand: nil
+        defaultSubcommand: Replay.self
     )
 }

@@ -77,8 +77,7 @@ final class PolicyReplay {
         case .eval:
             if isCached(id) {
                 result.evalHits += 1
-                policy.hit(id)
-                gc.tick(vm)
+                run(cached: id)
             } else {
                 result.evalMisses += 1
                 if try create(id, as: .eval) { gc.tick(vm) }
@@ -86,8 +85,7 @@ final class PolicyReplay {
         case .evalsha:
             if isCached(id) {
                 result.evalshaHits += 1
-                policy.hit(id)
-                gc.tick(vm)
+                run(cached: id)
             } else {
                 result.noscript += 1
                 if retryNoscript, e.bodyKnown {
@@ -107,6 +105,12 @@ final class PolicyReplay {
         case .exists:
             break
         }
+    }
+
+    /// A cached script runs: recency is refreshed and the GC ticks (evalGenericCommand's tail).
+    private func run(cached id: ScriptID) {
+        policy.hit(id)
+        gc.tick(vm)
     }
 
     /// Redis's `luaCreateFunction`: shebang check, compile, evict, add, GC tick.

@@ -95,7 +95,7 @@ public struct ReportRenderer: Sendable {
         let commands = TraceCommandKind.allCases.filter { s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }.joined(separator: ", ")
         let head = markdown ? "### \(r.path)\n\n" : "trace \(r.path)\n"
         out += head
-        out += "  \(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))")
+        out += (markdown ? "" : "  ") + "\(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))")
         out += "; skipped \(s.skippedScriptInternal + s.skippedOther) (inside scripts \(s.skippedScriptInternal), other commands \(s.skippedOther))"
         out += "; invalid \(s.invalid); \(s.distinctScripts) distinct scripts, \(Self.bytes(s.distinctBodyBytes)) of bodies\n\n"
         out += table(title: "hit rate", columns: ReportColumns.hits, rows: r.policies, markdown: markdown)

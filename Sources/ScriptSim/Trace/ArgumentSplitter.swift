@@ -81,9 +81,7 @@ final class ArgumentSplitter {
                         }
                         p += 2
                     } else if c == UInt8(ascii: "\"") {
-                        if p + 1 < end, !Self.isBlank(line[p + 1]) {
-                            throw LineError(column: p + 2, message: "closing quote must be followed by a space")
-                        }
+                        try Self.checkClosingQuote(line, at: p)
                         p += 1
                         done = true
                     } else {
@@ -99,9 +97,7 @@ final class ArgumentSplitter {
                         bytes.append(UInt8(ascii: "'"))
                         p += 2
                     } else if c == UInt8(ascii: "'") {
-                        if p + 1 < end, !Self.isBlank(line[p + 1]) {
-                            throw LineError(column: p + 2, message: "closing quote must be followed by a space")
-                        }
+                        try Self.checkClosingQuote(line, at: p)
                         p += 1
                         done = true
                     } else {
@@ -129,6 +125,13 @@ final class ArgumentSplitter {
                 }
             }
             arguments.append(Argument(range: argStart..<bytes.count, column: column))
+        }
+    }
+
+    /// A closing quote must end the argument: a blank or the end of the line follows.
+    static func checkClosingQuote(_ line: UnsafeBufferPointer<UInt8>, at p: Int) throws(LineError) {
+        if p + 1 < line.count, !isBlank(line[p + 1]) {
+            throw LineError(column: p + 2, message: "closing quote must be followed by a space")
         }
     }
 
