@@ -104,11 +104,13 @@ struct Policies: ParsableCommand {
         var out = ""
         for e in PolicyRegistry.builtIn.entries {
             out += "\(e.name)\n    \(e.summary)\n    reproduces: \(e.models)\n"
-            for p in e.parameters {
-                out += "    \(p.key)=\(p.defaultValue ?? "N (required)")  \(p.help)\n"
+            for p in e.allParameters {
+                let value = p.defaultValue ?? (p.required ? "\(p.valueHint) (required)" : "\(p.valueHint) (optional)")
+                out += "    \(p.key)=\(value)\n        \(p.help)\n"
             }
             out += "\n"
         }
+        out += "Spec grammar: NAME[:key=value[,key=value]]; sizes as 512, 64KiB, 8MiB, 1GiB, 1.5MB.\n"
         guard Stdout.write(out) else { fail("scriptsim: cannot write: \(Stdout.lastError)", code: 74) }
     }
 }

@@ -18,4 +18,13 @@ public enum ByteSize {
         }
         return Int(lower).flatMap { $0 >= 0 ? $0 : nil }
     }
+
+    /// The shortest exact form: 1048576 -> "1MiB", 1500 -> "1500".
+    public static func format(_ bytes: Int) -> String {
+        for (suffix, unit) in [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+        where bytes >= unit && bytes % unit == 0 {
+            return "\(bytes / unit)\(suffix)"
+        }
+        return String(bytes)
+    }
 }

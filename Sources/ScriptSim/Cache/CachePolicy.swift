@@ -2,11 +2,12 @@
 public typealias ScriptID = UInt32
 
 /// How a script first entered the cache. Redis fixes it at creation: a later
-/// SCRIPT LOAD of an EVAL-created script does not change it.
+/// SCRIPT LOAD of an EVAL-created script does not change it (Valkey 8.0's
+/// promotion, `promote-on-load=yes`, does).
 public enum ScriptOrigin: UInt8, Sendable {
     /// Created by EVAL / EVAL_RO (or by a client's retry after NOSCRIPT).
     case eval = 1
-    /// Created by SCRIPT LOAD.
+    /// Created by SCRIPT LOAD, or promoted to it.
     case load = 2
 }
 
@@ -20,6 +21,12 @@ public struct ScriptEntryLayout: Equatable, Sendable {
     /// Whether the SHA→script dict shrinks on delete (7.4+).
     public var dictShrinksOnDelete: Bool
 
+    public init(entryStructBytes: Int, countsListNodes: Bool, dictShrinksOnDelete: Bool) {
+        self.entryStructBytes = entryStructBytes
+        self.countsListNodes = countsListNodes
+        self.dictShrinksOnDelete = dictShrinksOnDelete
+    }
+
     /// Redis 7.4 and later.
     public static let redis74 = ScriptEntryLayout(entryStructBytes: 24, countsListNodes: true, dictShrinksOnDelete: true)
     /// Redis 7.0 / 7.2.
@@ -29,32 +36,48 @@ public struct ScriptEntryLayout: Equatable, Sendable {
 /// An eviction policy for the script cache.
 ///
 /// The replay owns the cache contents (which scripts are compiled in the VM)
-/// and asks the policy only what Redis's script cache decides: which scripts to
-/// evict when a new one is created, and how a hit changes recency. Like
+/// and asks the policy only what a server's script cache decides: which
+/// scripts to evict when a new one is created, whether to keep the new one,
+/// and how a hit or a repeated SCRIPT LOAD changes its standing. Like
 /// Caffeine's simulator, a policy sees events in trace order, on one thread,
-/// and checks its own invariants when the trace ends.
+/// and checks its own invariants when the trace ends. Admission filters
+/// (`AdmissionFilter`) are separate and combine with any evicting policy.
+///
+/// To add a policy: conform to this protocol, then `register` a
+/// `PolicyRegistry.Entry` for it (docs/policies.md shows both).
 public protocol CachePolicy: AnyObject {
-    /// The canonical spec with every parameter, e.g. `eval-lru:entries=500`.
-    var spec: PolicySpec { get }
-
-    /// Memory layout of an entry in the server this policy models.
+    /// Memory layout of an entry in the server this policy models (default: Redis 7.4).
     var entryLayout: ScriptEntryLayout { get }
 
-    /// A new script compiled successfully. Append to `victims` the scripts to
-    /// evict, in eviction order, before it is added (Redis evicts after the
-    /// compile and before the insert, so a script never evicts itself).
-    func created(_ script: ScriptID, origin: ScriptOrigin, victims: inout [ScriptID])
+    /// Whether `created` needs each script's measured cost (byte budgets).
+    /// Measuring costs one extra compile per distinct script, so only
+    /// policies that use it ask (default: false, and `cost` is 0).
+    var needsScriptCost: Bool { get }
+
+    /// A new script compiled (and ran). Append to `victims` the cached scripts
+    /// to evict, in eviction order, and return whether to keep the new one.
+    /// `cost` is the bytes it holds: VM bytes measured for its compiled
+    /// function plus its key and body as Redis stores them.
+    func created(_ script: ScriptID, origin: ScriptOrigin, cost: Int, victims: inout [ScriptID]) -> Bool
 
     /// An EVAL or EVALSHA of a cached script.
     func hit(_ script: ScriptID)
 
-    /// SCRIPT LOAD of a script that is already cached.
-    func loadedAgain(_ script: ScriptID)
+    /// SCRIPT LOAD of a script that is already cached. Return true to pin it
+    /// from now on (its origin becomes `.load`), as Valkey 8.0 does.
+    func loadedAgain(_ script: ScriptID) -> Bool
 
     /// SCRIPT FLUSH: every script is gone.
     func removeAll()
 
-    /// End of trace: returns what is wrong with the policy's own bookkeeping,
-    /// given how many scripts of each origin the replay holds (empty when sound).
+    /// End of trace: what is wrong with the policy's own bookkeeping, given how
+    /// many scripts of each origin the replay holds (empty when sound).
     func invariantViolations(cachedEval: Int, cachedLoad: Int) -> [String]
+}
+
+public extension CachePolicy {
+    var entryLayout: ScriptEntryLayout { .redis74 }
+    var needsScriptCost: Bool { false }
+    func loadedAgain(_ script: ScriptID) -> Bool { false }
+    func invariantViolations(cachedEval: Int, cachedLoad: Int) -> [String] { [] }
 }

@@ -1,32 +1,68 @@
 import Foundation
 
+/// A policy ready to run: its canonical spec and how to build fresh state for
+/// each replay (every trace and every run gets new instances).
+public struct PolicyConfiguration: Sendable {
+    public var spec: PolicySpec
+    public var makePolicy: @Sendable () -> any CachePolicy
+    public var makeAdmission: @Sendable () -> any AdmissionFilter
+}
+
 /// The one place a policy is named, documented and parsed, so `--help`,
-/// error messages and reports cannot drift apart (libCacheSim's registry did).
+/// `scriptsim policies`, error messages and reports cannot drift apart
+/// (libCacheSim's registry did).
 public struct PolicyRegistry: Sendable {
     /// A parameter a policy accepts.
     public struct Parameter: Sendable {
-        public enum Kind: Sendable {
-            /// A whole number of scripts, at least 1.
+        public enum Kind: Sendable, Equatable {
+            /// A whole number, at least 1.
             case count
+            /// A size in bytes, at least 1: 512, 64KiB, 8MiB, 1GiB, 1.5MB.
+            case bytes
+            /// yes or no.
+            case flag
+            /// One of the listed words.
+            case choice([String])
         }
         public var key: String
         public var kind: Kind
-        /// Default value as written in a spec; nil when the parameter is required.
+        /// Default as written in a spec; nil when the parameter may be left out.
         public var defaultValue: String?
+        /// Printed in the canonical spec even at its default (limits are; switches are not).
+        public var alwaysShown: Bool
+        /// The spec is invalid without it.
+        public var required: Bool
         public var help: String
 
-        public init(key: String, kind: Kind, defaultValue: String?, help: String) {
+        public init(key: String, kind: Kind, defaultValue: String?, alwaysShown: Bool = false,
+                    required: Bool = false, help: String) {
             self.key = key
             self.kind = kind
             self.defaultValue = defaultValue
+            self.alwaysShown = alwaysShown
+            self.required = required
             self.help = help
+        }
+
+        /// How the value is written, for messages and listings.
+        public var valueHint: String {
+            switch kind {
+            case .count: return "N"
+            case .bytes: return "SIZE"
+            case .flag: return "yes|no"
+            case .choice(let words): return words.joined(separator: "|")
+            }
         }
     }
 
-    /// Parameter values after parsing.
+    /// Parameter values after parsing, typed.
     public struct Arguments: Sendable {
-        var values: [String: Int] = [:]
-        public func count(_ key: String) -> Int { values[key]! }
+        var counts: [String: Int] = [:]
+        var words: [String: String] = [:]
+        public func count(_ key: String) -> Int? { counts[key] }
+        public func bytes(_ key: String) -> Int? { counts[key] }
+        public func flag(_ key: String) -> Bool { words[key] == "yes" }
+        public func word(_ key: String) -> String? { words[key] }
     }
 
     /// A policy family.
@@ -36,63 +72,79 @@ public struct PolicyRegistry: Sendable {
         /// The real server whose behaviour this reproduces.
         public var models: String
         public var parameters: [Parameter]
-        public var make: @Sendable (PolicySpec, Arguments) -> any CachePolicy
+        /// Evicting policies also take the admission parameters (`admit`, `window`).
+        public var evicting: Bool
+        /// A rule between parameters; returns the problem, or nil.
+        public var validate: @Sendable (Arguments) -> String?
+        public var make: @Sendable (Arguments) -> any CachePolicy
 
-        public init(name: String, summary: String, models: String, parameters: [Parameter],
-                    make: @escaping @Sendable (PolicySpec, Arguments) -> any CachePolicy) {
+        public init(name: String, summary: String, models: String, parameters: [Parameter], evicting: Bool,
+                    validate: @escaping @Sendable (Arguments) -> String? = { _ in nil },
+                    make: @escaping @Sendable (Arguments) -> any CachePolicy) {
             self.name = name
             self.summary = summary
             self.models = models
             self.parameters = parameters
+            self.evicting = evicting
+            self.validate = validate
             self.make = make
         }
+
+        /// Its parameters, with the admission ones for evicting policies.
+        public var allParameters: [Parameter] { parameters + (evicting ? PolicyRegistry.admissionParameters : []) }
     }
+
+    /// Admission parameters every evicting policy takes.
+    public static let admissionParameters: [Parameter] = [
+        .init(key: "admit", kind: .choice(["always", "second-hit"]), defaultValue: "always",
+              help: "second-hit: keep an EVAL script only once it is seen again within `window` distinct EVAL bodies"),
+        .init(key: "window", kind: .count, defaultValue: "1000",
+              help: "with admit=second-hit: how many distinct rejected EVAL bodies the ghost list remembers"),
+    ]
 
     public private(set) var entries: [Entry]
 
     public init(entries: [Entry]) { self.entries = entries }
 
     /// Every built-in policy.
-    public static let builtIn = PolicyRegistry(entries: [UnboundedPolicy.registration, EvalLRUPolicy.registration])
+    public static let builtIn = PolicyRegistry(entries: [
+        UnboundedPolicy.registration, EvalLRUPolicy.registration,
+        SizeCappedPolicy.registration, PinnedLoadedPolicy.registration,
+    ])
 
-    /// Adds a policy family (how a user's own policy joins the comparison).
+    /// Adds a policy family, or replaces one of the same name (how a user's own policy joins).
     public mutating func register(_ entry: Entry) {
         entries.removeAll { $0.name == entry.name }
         entries.append(entry)
     }
 
-    /// Names with their parameters, e.g. "unbounded, eval-lru[:entries=500]".
+    /// Names with their own parameters, e.g. "unbounded, eval-lru[:entries=500,...]".
     public var usageList: String {
         entries.map { e in
             e.parameters.isEmpty ? e.name
-                : e.name + "[:" + e.parameters.map { "\($0.key)=\($0.defaultValue ?? "N")" }.joined(separator: ",") + "]"
+                : e.name + "[:" + e.parameters.map { "\($0.key)=\($0.defaultValue ?? $0.valueHint)" }.joined(separator: ",") + "]"
         }.joined(separator: ", ")
     }
 
-    /// Canonical specs of every policy with its defaults (what runs when none is named).
-    public func defaultSpecs() throws(PolicySpecError) -> [PolicySpec] {
-        var out: [PolicySpec] = []
-        for e in entries where e.parameters.allSatisfy({ $0.defaultValue != nil }) {
-            out.append(try parse(e.name))
-        }
-        return out
+    /// Specs of every policy that runs with its defaults (what runs when none is named).
+    public func defaultConfigurations() -> [PolicyConfiguration] {
+        entries.filter { e in !e.parameters.contains { $0.required } && e.validate(defaults(of: e)) == nil }
+            .compactMap { try? configuration($0.name) }
+    }
+
+    private func defaults(of e: Entry) -> Arguments {
+        (try? arguments(for: e, given: [:])) ?? Arguments()
     }
 
     /// Parses and checks `text`, filling in defaults.
     public func parse(_ text: String) throws(PolicySpecError) -> PolicySpec {
-        try resolve(text).spec
+        try configuration(text).spec
     }
 
-    /// Builds a fresh policy instance for one replay.
-    public func makePolicy(_ text: String) throws(PolicySpecError) -> any CachePolicy {
-        let (spec, entry, args) = try resolve(text)
-        return entry.make(spec, args)
-    }
-
-    private func resolve(_ text: String) throws(PolicySpecError) -> (spec: PolicySpec, entry: Entry, args: Arguments) {
+    /// Parses `text` into something a replay can run.
+    public func configuration(_ text: String) throws(PolicySpecError) -> PolicyConfiguration {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let name: Substring
-        let rest: Substring?
+        let name: Substring, rest: Substring?
         if let colon = trimmed.firstIndex(of: ":") {
             name = trimmed[..<colon]
             rest = trimmed[trimmed.index(after: colon)...]
@@ -112,9 +164,9 @@ public struct PolicyRegistry: Sendable {
                     throw PolicySpecError("policy '\(entry.name)': '\(pair)' is not key=value")
                 }
                 let key = kv[0].lowercased()
-                guard entry.parameters.contains(where: { $0.key == key }) else {
-                    let valid = entry.parameters.isEmpty ? "it takes no parameters"
-                        : "valid: " + entry.parameters.map(\.key).joined(separator: ", ")
+                guard entry.allParameters.contains(where: { $0.key == key }) else {
+                    let valid = entry.allParameters.isEmpty ? "it takes no parameters"
+                        : "valid: " + entry.allParameters.map(\.key).joined(separator: ", ")
                     throw PolicySpecError("policy '\(entry.name)': unknown parameter '\(kv[0])'; \(valid)")
                 }
                 guard given[key] == nil else {
@@ -123,21 +175,63 @@ public struct PolicyRegistry: Sendable {
                 given[key] = String(kv[1])
             }
         }
-        var args = Arguments()
+        let args = try arguments(for: entry, given: given)
+        if let problem = entry.validate(args) { throw PolicySpecError("policy '\(entry.name)' \(problem)") }
+        let secondHit = entry.evicting && args.word("admit") == "second-hit"
+        if entry.evicting, !secondHit, given["window"] != nil {
+            throw PolicySpecError("policy '\(entry.name)': window applies only with admit=second-hit")
+        }
         var canonical: [(key: String, value: String)] = []
         for p in entry.parameters {
+            let number = args.counts[p.key].map { p.kind == .bytes ? ByteSize.format($0) : String($0) }
+            guard let value = number ?? args.words[p.key] else { continue }
+            if p.alwaysShown || value != p.defaultValue { canonical.append((p.key, value)) }
+        }
+        let window = args.count("window") ?? 1000
+        let admission: @Sendable () -> any AdmissionFilter
+        if secondHit {
+            admission = { SecondHitAdmission(window: window) }
+        } else {
+            admission = { AdmitAlways() }
+        }
+        canonical += admission().specSuffix
+        let make = entry.make
+        return PolicyConfiguration(spec: PolicySpec(name: entry.name, parameters: canonical),
+                                   makePolicy: { make(args) }, makeAdmission: admission)
+    }
+
+    private func arguments(for entry: Entry, given: [String: String]) throws(PolicySpecError) -> Arguments {
+        var args = Arguments()
+        for p in entry.allParameters {
             guard let raw = given[p.key] ?? p.defaultValue else {
-                throw PolicySpecError("policy '\(entry.name)' needs \(p.key)=N (\(p.help))")
+                if p.required { throw PolicySpecError("policy '\(entry.name)' needs \(p.key)=\(p.valueHint) (\(p.help))") }
+                continue
             }
             switch p.kind {
             case .count:
                 guard let n = Int(raw), n >= 1 else {
                     throw PolicySpecError("policy '\(entry.name)': \(p.key) must be a whole number of at least 1, got '\(raw)'")
                 }
-                args.values[p.key] = n
-                canonical.append((p.key, String(n)))
+                args.counts[p.key] = n
+            case .bytes:
+                guard let n = ByteSize.parse(raw), n >= 1 else {
+                    throw PolicySpecError("policy '\(entry.name)': \(p.key) must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got '\(raw)'")
+                }
+                args.counts[p.key] = n
+            case .flag:
+                let v = raw.lowercased()
+                guard v == "yes" || v == "no" else {
+                    throw PolicySpecError("policy '\(entry.name)': \(p.key) must be yes or no, got '\(raw)'")
+                }
+                args.words[p.key] = v
+            case .choice(let words):
+                let v = raw.lowercased()
+                guard words.contains(v) else {
+                    throw PolicySpecError("policy '\(entry.name)': \(p.key) must be one of \(words.joined(separator: ", ")), got '\(raw)'")
+                }
+                args.words[p.key] = v
             }
         }
-        return (PolicySpec(name: entry.name, parameters: canonical), entry, args)
+        return args
     }
 }

@@ -28,11 +28,13 @@ public struct ReplayInvariantError: Error, CustomStringConvertible, Sendable {
 /// of one simulated server.
 ///
 /// The replay decides what Redis's `evalGenericCommand` and `scriptCommand`
-/// decide (hit, miss, NOSCRIPT, compile, cache) and asks the policy only which
-/// scripts to evict. Not thread-safe: one thread at a time (batches may move
-/// between threads, never overlap).
+/// decide (hit, miss, NOSCRIPT, compile, cache) and asks the admission filter
+/// and the policy only whether to keep a new script and what to evict. Not
+/// thread-safe: one thread at a time (batches may move between threads, never
+/// overlap).
 final class PolicyReplay {
     let policy: any CachePolicy
+    let admission: any AdmissionFilter
     let catalog: ScriptCatalog
     let allocator: ArenaAllocator
     let retryNoscript: Bool
@@ -40,38 +42,42 @@ final class PolicyReplay {
     private(set) var result: PolicyResult
     /// Per script: 0 when not cached, else its `ScriptOrigin` raw value.
     private var origin: [UInt8] = []
-    /// Scripts cached now, so a flush clears only those.
+    /// Per script: evicted since the last flush (a compile now is a recompile).
+    private var evicted: [Bool] = []
     private var cachedEval = 0
     private var cachedLoad = 0
     private var memory: RedisScriptMemory
     private var gc = GCCadence()
     private var victims: [ScriptID] = []
     private var compileNanoseconds: UInt64 = 0
+    private var recompileNanoseconds: UInt64 = 0
     static let maxErrorExamples = 5
 
-    init(policy: any CachePolicy, catalog: ScriptCatalog, retryNoscript: Bool, threadCache: Bool = true) throws(EngineError) {
-        self.policy = policy
+    init(configuration: PolicyConfiguration, catalog: ScriptCatalog, retryNoscript: Bool, threadCache: Bool = true) throws(EngineError) {
+        policy = configuration.makePolicy()
+        admission = configuration.makeAdmission()
         self.catalog = catalog
         self.retryNoscript = retryNoscript
         allocator = try ArenaAllocator(threadCache: threadCache)
         vm = try LuaVM(allocator: allocator)
         memory = RedisScriptMemory(layout: policy.entryLayout)
-        result = PolicyResult(policy: policy.spec.description)
+        result = PolicyResult(policy: configuration.spec.description)
     }
 
     var cachedScripts: Int { cachedEval + cachedLoad }
 
-    func isCached(_ id: ScriptID) -> Bool { Int(id) < origin.count && origin[Int(id)] != 0 }
+    func isCached(_ id: ScriptID) -> Bool { origin[Int(id)] != 0 }
 
     /// Replays a batch of events in order.
     func apply(_ events: UnsafeBufferPointer<ReplayEvent>) throws(EngineError) {
         if origin.count < catalog.count {
             origin.append(contentsOf: repeatElement(0, count: catalog.count - origin.count))
+            evicted.append(contentsOf: repeatElement(false, count: catalog.count - evicted.count))
         }
         for e in events { try apply(e) }
     }
 
-    func apply(_ e: ReplayEvent) throws(EngineError) {
+    private func apply(_ e: ReplayEvent) throws(EngineError) {
         let id = e.script
         switch e.operation {
         case .eval:
@@ -96,7 +102,7 @@ final class PolicyReplay {
         case .scriptLoad:
             result.scriptLoads += 1
             if isCached(id) {
-                policy.loadedAgain(id)
+                if origin[Int(id)] == ScriptOrigin.eval.rawValue, policy.loadedAgain(id) { promote(id) }
             } else {
                 _ = try create(id, as: .load)
             }
@@ -114,8 +120,9 @@ final class PolicyReplay {
     }
 
     /// Redis's `luaCreateFunction`: shebang check, compile, evict, add, GC tick.
-    /// Returns whether the script is now cached.
+    /// Returns whether the script compiled (and so runs), kept or not.
     private func create(_ id: ScriptID, as newOrigin: ScriptOrigin) throws(EngineError) -> Bool {
+        var elapsed: UInt64 = 0
         let outcome: EngineError? = catalog.withBody(id) { body -> EngineError? in
             switch Shebang.codeOffset(body) {
             case .failure(let e):
@@ -123,7 +130,7 @@ final class PolicyReplay {
             case .success(let offset):
                 let code = UnsafeBufferPointer(rebasing: body[offset...])
                 let start = DispatchTime.now().uptimeNanoseconds
-                defer { compileNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
+                defer { elapsed = DispatchTime.now().uptimeNanoseconds - start }
                 do throws(EngineError) {
                     try vm.compile(code, slot: LuaVM.slot(for: id), sha: catalog.shaHex(id))
                     return nil
@@ -132,6 +139,7 @@ final class PolicyReplay {
                 }
             }
         }
+        compileNanoseconds += elapsed
         if let outcome {
             guard outcome.isScriptError else { throw outcome }
             result.compileErrors += 1
@@ -143,27 +151,52 @@ final class PolicyReplay {
             return false
         }
         result.compiles += 1
+        if evicted[Int(id)] {
+            result.recompiles += 1
+            recompileNanoseconds += elapsed
+        }
+        defer { gc.tick(vm) }
+        if newOrigin == .eval, !admission.admit(id) {
+            result.admissionRejects += 1
+            vm.drop(slot: LuaVM.slot(for: id))
+            return true
+        }
         victims.removeAll(keepingCapacity: true)
-        policy.created(id, origin: newOrigin, victims: &victims)
+        let keep = policy.created(id, origin: newOrigin, cost: catalog.cost(id), victims: &victims)
         for v in victims { evict(v) }
+        guard keep else {
+            result.oversizeRejects += 1
+            vm.drop(slot: LuaVM.slot(for: id))
+            return true
+        }
         origin[Int(id)] = newOrigin.rawValue
         if newOrigin == .eval { cachedEval += 1 } else { cachedLoad += 1 }
         memory.add(bytes: catalog.redisBytes(id), inList: newOrigin == .eval)
         result.cachedScriptsPeak = max(result.cachedScriptsPeak, cachedScripts)
         result.scriptBytesPeak = max(result.scriptBytesPeak, memory.total)
-        gc.tick(vm)
         return true
     }
 
     /// Redis's `luaDeleteFunction`: the registry entry goes, the bytes wait for the GC.
     private func evict(_ id: ScriptID) {
         let was = origin[Int(id)]
-        precondition(was != 0, "policy \(policy.spec) evicted script \(id), which is not cached")
+        precondition(was != 0, "policy \(result.policy) evicted script \(id), which is not cached")
         vm.drop(slot: LuaVM.slot(for: id))
         origin[Int(id)] = 0
+        evicted[Int(id)] = true
         if was == ScriptOrigin.eval.rawValue { cachedEval -= 1 } else { cachedLoad -= 1 }
         memory.remove(bytes: catalog.redisBytes(id), inList: was == ScriptOrigin.eval.rawValue)
         result.evictions += 1
+        result.evictedBytes += catalog.cost(id)
+    }
+
+    /// Valkey 8.0's promotion: an EVAL script loaded again becomes permanent.
+    private func promote(_ id: ScriptID) {
+        origin[Int(id)] = ScriptOrigin.load.rawValue
+        cachedEval -= 1
+        cachedLoad += 1
+        memory.unlist()
+        result.promotions += 1
     }
 
     /// SCRIPT FLUSH: a fresh VM and an empty cache; the old VM is closed.
@@ -171,11 +204,15 @@ final class PolicyReplay {
         result.flushes += 1
         vm.close()
         vm = try LuaVM(allocator: allocator)
-        for i in origin.indices where origin[i] != 0 { origin[i] = 0 }
+        for i in origin.indices where origin[i] != 0 || evicted[i] {
+            origin[i] = 0
+            evicted[i] = false
+        }
         cachedEval = 0
         cachedLoad = 0
         memory.reset()
         policy.removeAll()
+        admission.removeAll()
     }
 
     /// End of trace: final figures, a full GC for the retained figure, invariant checks.
@@ -193,6 +230,7 @@ final class PolicyReplay {
         result.vmBytesRetained = vm.liveBytes
         result.vmBytesPeak = allocator.peakBytes
         result.compileSeconds = Double(compileNanoseconds) / 1e9
+        result.recompileSeconds = Double(recompileNanoseconds) / 1e9
         vm.close()
         return result
     }

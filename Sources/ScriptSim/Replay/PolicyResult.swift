@@ -15,6 +15,17 @@ public struct PolicyResult: Equatable, Sendable {
     /// Bodies that did not compile (or carried an invalid shebang): not cached.
     public var compileErrors = 0
     public var evictions = 0
+    /// Bytes (VM + script bytes, as measured per script) of the evicted scripts.
+    public var evictedBytes = 0
+    /// EVAL scripts compiled and run but not kept by the admission filter.
+    public var admissionRejects = 0
+    /// Scripts compiled and run but not kept because they alone exceed the byte budget.
+    public var oversizeRejects = 0
+    /// SCRIPT LOADs that pinned a cached EVAL script (promote-on-load).
+    public var promotions = 0
+    /// Compiles of scripts this policy had evicted earlier (since the last flush).
+    public var recompiles = 0
+    public var recompileSeconds = 0.0
     public var cachedScripts = 0
     public var cachedScriptsPeak = 0
     /// Usable bytes the VM holds at the end of the trace (exact allocator counter).

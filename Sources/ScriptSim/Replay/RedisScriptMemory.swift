@@ -87,6 +87,9 @@ struct RedisScriptMemory {
         }
     }
 
+    /// A script leaves the LRU list but stays cached (Valkey's promotion).
+    mutating func unlist() { listNodes -= 1 }
+
     /// SCRIPT FLUSH: a new empty dict (no table until the first add).
     mutating func reset() {
         scriptBytes = 0

@@ -40,8 +40,7 @@ public struct ReplayProgress: Sendable {
 /// distinct scripts and never with trace length (Caffeine's simulator does the
 /// same with its broadcast batches).
 public final class Replayer {
-    public let policySpecs: [String]
-    public let registry: PolicyRegistry
+    public let configurations: [PolicyConfiguration]
     public let options: ReplayOptions
     /// Called for each malformed line skipped under `--skip-invalid`.
     public var onInvalidLine: ((TraceError) -> Void)?
@@ -49,21 +48,25 @@ public final class Replayer {
     public var onProgress: ((ReplayProgress) -> Void)?
 
     /// Checks every spec up front, so a typo fails before any trace is read.
+    /// With no spec, every policy that runs with its defaults is replayed.
     public init(policies: [String], registry: PolicyRegistry = .builtIn, options: ReplayOptions = ReplayOptions()) throws(PolicySpecError) {
-        for p in policies { _ = try registry.parse(p) }
-        self.policySpecs = policies.isEmpty ? try registry.defaultSpecs().map(\.description) : policies
-        self.registry = registry
+        var configurations: [PolicyConfiguration] = []
+        for p in policies { configurations.append(try registry.configuration(p)) }
+        self.configurations = policies.isEmpty ? registry.defaultConfigurations() : configurations
         self.options = options
     }
+
+    /// Canonical specs of the policies, in report order.
+    public var policySpecs: [String] { configurations.map(\.spec.description) }
 
     /// Replays the trace at `path` ("-" for standard input).
     public func replay(path: String) throws -> TraceReport {
         let reader = try TraceReader(path: path, options: options.reader)
         reader.onInvalidLine = onInvalidLine
-        let catalog = ScriptCatalog()
+        let catalog = try ScriptCatalog()
         var runs: [PolicyReplay] = []
-        for spec in policySpecs {
-            runs.append(try PolicyReplay(policy: registry.makePolicy(spec), catalog: catalog, retryNoscript: options.retryNoscript))
+        for configuration in configurations {
+            runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, retryNoscript: options.retryNoscript))
         }
         var batch: [ReplayEvent] = []
         batch.reserveCapacity(options.batchSize)

@@ -56,14 +56,19 @@ public final class ScriptCatalog {
         var body: [UInt8]?
         /// Bytes Redis's `used_memory_scripts_eval` counts for this script's SHA key and body.
         var redisBytes: Int
+        /// VM bytes the compiled function holds (0 if it does not compile).
+        var vmBytes: Int
     }
 
     private(set) var entries: [Entry] = []
     private var index: [SHA1Key: ScriptID] = [:]
     public private(set) var bodyBytes = 0
     public private(set) var withBody = 0
+    private let meter: ScriptCostMeter
 
-    public init() {}
+    public init() throws(EngineError) {
+        meter = try ScriptCostMeter()
+    }
 
     public var count: Int { entries.count }
 
@@ -94,6 +99,10 @@ public final class ScriptCatalog {
 
     func redisBytes(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes }
 
+    /// What caching the script costs: its measured VM bytes plus its key and
+    /// body as Redis stores them. Byte budgets and `evicted_bytes` use it.
+    func cost(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes + entries[Int(id)].vmBytes }
+
     /// Calls `body` with the script's bytes.
     func withBody<R>(_ id: ScriptID, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         guard let bytes = entries[Int(id)].body else { preconditionFailure("script \(id) has no body") }
@@ -103,7 +112,7 @@ public final class ScriptCatalog {
     private func add(_ key: SHA1Key) -> ScriptID {
         precondition(entries.count < Int(UInt32.max), "too many distinct scripts")
         let id = ScriptID(entries.count)
-        entries.append(Entry(sha: key, body: nil, redisBytes: RedisScriptMemory.shaKeyBytes))
+        entries.append(Entry(sha: key, body: nil, redisBytes: RedisScriptMemory.shaKeyBytes, vmBytes: 0))
         index[key] = id
         return id
     }
@@ -111,6 +120,9 @@ public final class ScriptCatalog {
     private func attach(_ body: UnsafeBufferPointer<UInt8>, to id: ScriptID) {
         entries[Int(id)].body = Array(body)
         entries[Int(id)].redisBytes = RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: body.count)
+        if case .success(let offset) = Shebang.codeOffset(body) {
+            entries[Int(id)].vmBytes = meter.measure(UnsafeBufferPointer(rebasing: body[offset...]))
+        }
         bodyBytes += body.count
         withBody += 1
     }

@@ -44,7 +44,10 @@ enum ReportColumns {
         .init(key: "compiles", title: "compiles", kind: .count) { .int($0.compiles) },
         .init(key: "compile_errors", title: "compile errors", kind: .count) { .int($0.compileErrors) },
         .init(key: "evictions", title: "evictions", kind: .count) { .int($0.evictions) },
+        .init(key: "admission_rejects", title: "admission rejects", kind: .count) { .int($0.admissionRejects) },
+        .init(key: "recompiles", title: "recompiles", kind: .count) { .int($0.recompiles) },
         .init(key: "compile_seconds", title: "compile time", kind: .seconds) { .double($0.compileSeconds) },
+        .init(key: "recompile_seconds", title: "recompile time", kind: .seconds) { .double($0.recompileSeconds) },
     ]
 
     /// The memory table.
@@ -58,12 +61,15 @@ enum ReportColumns {
         .init(key: "cached_scripts", title: "cached final", kind: .count) { .int($0.cachedScripts) },
         .init(key: "script_bytes_peak", title: "script bytes peak", kind: .bytes) { .int($0.scriptBytesPeak) },
         .init(key: "script_bytes", title: "script bytes final", kind: .bytes) { .int($0.scriptBytes) },
+        .init(key: "evicted_bytes", title: "evicted bytes", kind: .bytes) { .int($0.evictedBytes) },
     ]
 
     /// Figures only in CSV and JSON (not in the two human tables).
     static let extra: [ReportColumn] = [
         .init(key: "script_loads", title: "script loads", kind: .count) { .int($0.scriptLoads) },
         .init(key: "flushes", title: "flushes", kind: .count) { .int($0.flushes) },
+        .init(key: "oversize_rejects", title: "oversize rejects", kind: .count) { .int($0.oversizeRejects) },
+        .init(key: "promotions", title: "promotions", kind: .count) { .int($0.promotions) },
     ]
 
     /// Every figure once, in JSON/CSV order: the documented contract first.
@@ -71,7 +77,8 @@ enum ReportColumns {
         let order = ["policy", "requests", "eval_hits", "eval_misses", "evalsha_hits", "noscript", "retries", "hit_rate",
                      "compiles", "compile_errors", "evictions", "cached_scripts", "cached_scripts_peak",
                      "vm_bytes", "vm_bytes_peak", "vm_bytes_retained", "lua_gccount_bytes",
-                     "script_bytes", "script_bytes_peak", "compile_seconds", "script_loads", "flushes"]
+                     "script_bytes", "script_bytes_peak", "compile_seconds", "admission_rejects", "oversize_rejects",
+                     "promotions", "recompiles", "recompile_seconds", "evicted_bytes", "script_loads", "flushes"]
         let byKey = Dictionary(uniqueKeysWithValues: (hits + memory.dropFirst() + extra).map { ($0.key, $0) })
         return order.map { byKey[$0]! }
     }()

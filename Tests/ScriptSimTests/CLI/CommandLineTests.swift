@@ -73,10 +73,26 @@ import Testing
         let path = try writeTrace("EVAL \"return 1\" 0\n")
         let r = try run(["replay", path, "--policy", "lfu"])
         #expect(r.status == 64)
-        #expect(r.stderr == "unknown policy 'lfu'; valid policies: unbounded, eval-lru[:entries=500]\n")
+        #expect(r.stderr == "unknown policy 'lfu'; valid policies: unbounded, eval-lru[:entries=500,promote-on-load=no], size-capped[:bytes=SIZE], pinned-loaded[:entries=N,bytes=SIZE]\n")
         let bad = try run(["replay", path, "--policy", "eval-lru:size=3"])
         #expect(bad.status == 64)
-        #expect(bad.stderr == "policy 'eval-lru': unknown parameter 'size'; valid: entries\n")
+        #expect(bad.stderr == "policy 'eval-lru': unknown parameter 'size'; valid: entries, promote-on-load, admit, window\n")
+    }
+
+    /// Each bad spec: one line naming the problem, exit status 64, nothing on stdout.
+    @Test(arguments: [
+        ("size-capped", "policy 'size-capped' needs bytes=SIZE (budget for VM bytes plus script bytes of all cached scripts)"),
+        ("size-capped:bytes=-1", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got '-1'"),
+        ("eval-lru:entries=0", "policy 'eval-lru': entries must be a whole number of at least 1, got '0'"),
+        ("pinned-loaded:limit=3", "policy 'pinned-loaded': unknown parameter 'limit'; valid: entries, bytes, admit, window"),
+        ("arc", "unknown policy 'arc'; valid policies: unbounded, eval-lru[:entries=500,promote-on-load=no], size-capped[:bytes=SIZE], pinned-loaded[:entries=N,bytes=SIZE]"),
+    ])
+    func badSpecExits64(spec: String, message: String) throws {
+        let path = try writeTrace("EVAL \"return 1\" 0\n")
+        let r = try run(["replay", path, "--policy", "eval-lru", "--policy", spec])
+        #expect(r.status == 64)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr == message + "\n")
     }
 
     @Test func jsonIsTheDocumentedContract() throws {
@@ -118,8 +134,10 @@ import Testing
         func dropTimes(_ s: String) -> [String] {
             s.split(separator: "\n").map { line in
                 var cells = line.split(separator: ",", omittingEmptySubsequences: false)
-                let timeColumn = 7 + ReportColumns.all.firstIndex { $0.key == "compile_seconds" }!
-                if cells.count > timeColumn { cells[timeColumn] = "" }
+                for key in ["compile_seconds", "recompile_seconds"] {
+                    let column = 7 + ReportColumns.all.firstIndex { $0.key == key }!
+                    if cells.count > column { cells[column] = "" }
+                }
                 return cells.joined(separator: ",")
             }
         }

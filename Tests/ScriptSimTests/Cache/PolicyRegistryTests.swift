@@ -7,23 +7,53 @@ import Testing
     @Test func canonicalSpecsFillDefaults() throws {
         #expect(try registry.parse("eval-lru").description == "eval-lru:entries=500")
         #expect(try registry.parse("EVAL-LRU:entries=1000").description == "eval-lru:entries=1000")
+        #expect(try registry.parse("eval-lru:promote-on-load=YES").description == "eval-lru:entries=500,promote-on-load=yes")
+        #expect(try registry.parse("eval-lru:admit=second-hit").description == "eval-lru:entries=500,admit=second-hit,window=1000")
+        #expect(try registry.parse("eval-lru:window=64,admit=second-hit").description == "eval-lru:entries=500,admit=second-hit,window=64")
         #expect(try registry.parse("unbounded").description == "unbounded")
-        #expect(try registry.defaultSpecs().map(\.description) == ["unbounded", "eval-lru:entries=500"])
+        #expect(try registry.parse("size-capped:bytes=8MiB").description == "size-capped:bytes=8MiB")
+        #expect(try registry.parse("size-capped:bytes=1.5MB").description == "size-capped:bytes=1500000")
+        #expect(try registry.parse("size-capped:bytes=1048576").description == "size-capped:bytes=1MiB")
+        #expect(try registry.parse("pinned-loaded:entries=100").description == "pinned-loaded:entries=100")
+        #expect(try registry.parse("pinned-loaded:bytes=64KiB,entries=9").description == "pinned-loaded:entries=9,bytes=64KiB")
+        #expect(registry.defaultConfigurations().map(\.spec.description) == ["unbounded", "eval-lru:entries=500"])
     }
 
     @Test(arguments: [
-        ("lfu", "unknown policy 'lfu'; valid policies: unbounded, eval-lru[:entries=500]"),
+        ("lfu", "unknown policy 'lfu'; valid policies: unbounded, eval-lru[:entries=500,promote-on-load=no], size-capped[:bytes=SIZE], pinned-loaded[:entries=N,bytes=SIZE]"),
+        ("size-capped", "policy 'size-capped' needs bytes=SIZE (budget for VM bytes plus script bytes of all cached scripts)"),
+        ("size-capped:bytes=-1", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got '-1'"),
+        ("size-capped:bytes=0", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got '0'"),
+        ("size-capped:bytes=lots", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got 'lots'"),
+        ("pinned-loaded", "policy 'pinned-loaded' needs entries=N, bytes=SIZE or both"),
+        ("pinned-loaded:entries=0", "policy 'pinned-loaded': entries must be a whole number of at least 1, got '0'"),
         ("eval-lru:entries=0", "policy 'eval-lru': entries must be a whole number of at least 1, got '0'"),
         ("eval-lru:entries=-1", "policy 'eval-lru': entries must be a whole number of at least 1, got '-1'"),
         ("eval-lru:entries=abc", "policy 'eval-lru': entries must be a whole number of at least 1, got 'abc'"),
-        ("eval-lru:size=3", "policy 'eval-lru': unknown parameter 'size'; valid: entries"),
+        ("eval-lru:size=3", "policy 'eval-lru': unknown parameter 'size'; valid: entries, promote-on-load, admit, window"),
         ("eval-lru:entries", "policy 'eval-lru': 'entries' is not key=value"),
         ("eval-lru:", "policy 'eval-lru': nothing after ':'; expected key=value"),
         ("eval-lru:entries=1,entries=2", "policy 'eval-lru': parameter 'entries' given twice"),
+        ("eval-lru:promote-on-load=maybe", "policy 'eval-lru': promote-on-load must be yes or no, got 'maybe'"),
+        ("eval-lru:admit=sometimes", "policy 'eval-lru': admit must be one of always, second-hit, got 'sometimes'"),
+        ("eval-lru:window=5", "policy 'eval-lru': window applies only with admit=second-hit"),
         ("unbounded:entries=5", "policy 'unbounded': unknown parameter 'entries'; it takes no parameters"),
+        ("unbounded:admit=second-hit", "policy 'unbounded': unknown parameter 'admit'; it takes no parameters"),
     ])
     func badSpecs(spec: String, message: String) {
         #expect(throws: PolicySpecError(message)) { try registry.parse(spec) }
+    }
+
+    @Test func sizes() {
+        #expect(ByteSize.parse("512") == 512)
+        #expect(ByteSize.parse("64KiB") == 65536)
+        #expect(ByteSize.parse("8MiB") == 8 << 20)
+        #expect(ByteSize.parse("1GiB") == 1 << 30)
+        #expect(ByteSize.parse("1.5MB") == 1_500_000)
+        #expect(ByteSize.parse("-1") == nil)
+        #expect(ByteSize.parse("1.5") == nil)
+        #expect(ByteSize.format(3 << 20) == "3MiB")
+        #expect(ByteSize.format(1000) == "1000")
     }
 }
 
@@ -43,20 +73,5 @@ import Testing
         #expect(!list.contains(9))
         list.append(9)
         #expect(list.first == 9)
-    }
-
-    @Test func evalLRUPolicyEvictsHeadBeforeAdding() {
-        let policy = EvalLRUPolicy(entries: 2)
-        var victims: [ScriptID] = []
-        policy.created(1, origin: .eval, victims: &victims)
-        policy.created(2, origin: .load, victims: &victims)
-        policy.created(3, origin: .eval, victims: &victims)
-        #expect(victims.isEmpty)
-        policy.hit(1)
-        policy.created(4, origin: .eval, victims: &victims)
-        #expect(victims == [3])
-        #expect(policy.recencyOrder == [1, 4])
-        #expect(policy.invariantViolations(cachedEval: 2, cachedLoad: 1).isEmpty)
-        #expect(!policy.invariantViolations(cachedEval: 3, cachedLoad: 1).isEmpty)
     }
 }

@@ -39,5 +39,6 @@ func quoted(_ body: String) -> String {
 func withoutTimes(_ r: PolicyResult) -> PolicyResult {
     var r = r
     r.compileSeconds = 0
+    r.recompileSeconds = 0
     return r
 }

@@ -1,0 +1,35 @@
+/// Measures how many VM bytes a compiled script holds, on a VM of its own.
+///
+/// The allocator's counter is read before and after the compile, each time
+/// after a full collection, so the figure is what the function keeps alive
+/// (prototype, constants, debug info, closure, registry entry), not the
+/// compiler's temporaries, and not disturbed by collection steps that happen
+/// to run during the compile. Each distinct script is measured once, and every
+/// policy gets the same figure, so byte budgets compare like with like.
+public final class ScriptCostMeter {
+    private let vm: LuaVM
+    private static let slot = LuaVM.slot(for: 0)
+
+    public init() throws(EngineError) {
+        vm = try LuaVM(allocator: ArenaAllocator())
+        // The first store grows the registry for the slot; do it once up front
+        // so that no script is charged for it.
+        _ = Array("return".utf8).withUnsafeBufferPointer { measure($0) }
+    }
+
+    deinit { vm.close() }
+
+    /// VM bytes the compiled `code` keeps; 0 when it does not compile.
+    public func measure(_ code: UnsafeBufferPointer<UInt8>) -> Int {
+        vm.drop(slot: Self.slot)
+        vm.collectGarbage()
+        let before = vm.liveBytes
+        do {
+            try vm.compile(code, slot: Self.slot, sha: "")
+        } catch {
+            return 0
+        }
+        vm.collectGarbage()
+        return max(0, vm.liveBytes - before)
+    }
+}
