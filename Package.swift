@@ -40,5 +40,11 @@ let package = Package(
             dependencies: ["ScriptSim", "CScriptsimEngine"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        // Public API only (no @testable): proves a policy can be added from outside.
+        .testTarget(
+            name: "ScriptSimPublicAPITests",
+            dependencies: ["ScriptSim"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
     ]
 )
