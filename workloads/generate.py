@@ -161,8 +161,11 @@ def mixed_lines(rng, events, pool=None, storm_share=0.3):
             lines.append(eval_line(rng, inlined(rng, pool)))
         elif r < 0.65:
             lines.append(evalsha_line(rng, s))
-        elif r < 0.99:
+        elif r < 0.985:
             lines.append(eval_line(rng, s))
+        elif r < 0.99:
+            # redis-py's Script loads its body again after a NOSCRIPT
+            lines.append(f"SCRIPT LOAD {quote(s)}")
         else:
             lines.append("SCRIPT EXISTS " + sha1(s))
     return lines
@@ -170,7 +173,7 @@ def mixed_lines(rng, events, pool=None, storm_share=0.3):
 
 def mixed(path, seed=3, events=15000):
     """Half of the clients load and call by SHA, the other half send EVAL; a
-    third of EVALs inline values."""
+    third of EVALs inline values; now and then a client loads a body again."""
     rng = random.Random(seed)
     lines = ["# mix: SCRIPT LOAD + EVALSHA, EVAL of reusable bodies, and an EVAL storm"]
     lines += mixed_lines(rng, events)

@@ -9,8 +9,9 @@ struct Replay: ParsableCommand {
         abstract: "Replay traces under each policy and print hit-rate and memory tables.",
         discussion: """
             Each trace is read once; every policy replays it on its own Lua VM and jemalloc \
-            arena, in parallel. With no --policy, every built-in policy runs \
-            (see 'scriptsim policies').
+            arena, in parallel. With no --policy, the servers the built-in policies \
+            model run side by side: unbounded (Redis 7.2), eval-lru (Redis 7.4/8.0) and \
+            eval-lru:promote-on-load=yes (Valkey 8). 'scriptsim policies' lists them all.
 
             Hit rate = (EVAL hits + EVALSHA hits) / (EVAL + EVALSHA requests). An EVALSHA that \
             meets NOSCRIPT is retried with EVAL of its body when the trace showed that body \

@@ -62,5 +62,6 @@ public final class EvalLRUPolicy: CachePolicy {
                   help: "yes: SCRIPT LOAD of a cached EVAL script pins it (Valkey 8.0); no: it stays evictable (Redis)"),
         ],
         evicting: true,
+        defaultRuns: ["eval-lru", "eval-lru:promote-on-load=yes"],
         make: { args in EvalLRUPolicy(entries: args.count("entries")!, promoteOnLoad: args.flag("promote-on-load")) })
 }

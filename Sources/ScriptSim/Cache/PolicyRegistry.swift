@@ -74,11 +74,14 @@ public struct PolicyRegistry: Sendable {
         public var parameters: [Parameter]
         /// Evicting policies also take the admission parameters (`admit`, `window`).
         public var evicting: Bool
+        /// Specs run when the user names no policy (the servers this family models).
+        public var defaultRuns: [String]
         /// A rule between parameters; returns the problem, or nil.
         public var validate: @Sendable (Arguments) -> String?
         public var make: @Sendable (Arguments) -> any CachePolicy
 
         public init(name: String, summary: String, models: String, parameters: [Parameter], evicting: Bool,
+                    defaultRuns: [String] = [],
                     validate: @escaping @Sendable (Arguments) -> String? = { _ in nil },
                     make: @escaping @Sendable (Arguments) -> any CachePolicy) {
             self.name = name
@@ -86,6 +89,7 @@ public struct PolicyRegistry: Sendable {
             self.models = models
             self.parameters = parameters
             self.evicting = evicting
+            self.defaultRuns = defaultRuns
             self.validate = validate
             self.make = make
         }
@@ -126,14 +130,10 @@ public struct PolicyRegistry: Sendable {
         }.joined(separator: ", ")
     }
 
-    /// Specs of every policy that runs with its defaults (what runs when none is named).
+    /// What runs when no policy is named: every real server the built-in
+    /// families model, side by side (Redis 7.2, Redis 7.4, Valkey 8).
     public func defaultConfigurations() -> [PolicyConfiguration] {
-        entries.filter { e in !e.parameters.contains { $0.required } && e.validate(defaults(of: e)) == nil }
-            .compactMap { try? configuration($0.name) }
-    }
-
-    private func defaults(of e: Entry) -> Arguments {
-        (try? arguments(for: e, given: [:])) ?? Arguments()
+        entries.flatMap(\.defaultRuns).compactMap { try? configuration($0) }
     }
 
     /// Parses and checks `text`, filling in defaults.

@@ -17,5 +17,6 @@ public final class UnboundedPolicy: CachePolicy {
         models: "Redis 7.0 and 7.2 (and every version before 7.4)",
         parameters: [],
         evicting: false,
+        defaultRuns: ["unbounded"],
         make: { _ in UnboundedPolicy() })
 }

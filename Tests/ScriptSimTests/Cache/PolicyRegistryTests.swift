@@ -16,7 +16,8 @@ import Testing
         #expect(try registry.parse("size-capped:bytes=1048576").description == "size-capped:bytes=1MiB")
         #expect(try registry.parse("pinned-loaded:entries=100").description == "pinned-loaded:entries=100")
         #expect(try registry.parse("pinned-loaded:bytes=64KiB,entries=9").description == "pinned-loaded:entries=9,bytes=64KiB")
-        #expect(registry.defaultConfigurations().map(\.spec.description) == ["unbounded", "eval-lru:entries=500"])
+        #expect(registry.defaultConfigurations().map(\.spec.description)
+                == ["unbounded", "eval-lru:entries=500", "eval-lru:entries=500,promote-on-load=yes"])
     }
 
     @Test(arguments: [
