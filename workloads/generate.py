@@ -108,13 +108,18 @@ def sha1(body):
     return hashlib.sha1(body.encode()).hexdigest()
 
 
+def key_args(rng, body):
+    """One key in a keyspace of the script's own (scripts use different data
+    types), then two numeric arguments, so the scripts run without errors."""
+    return f"1 {sha1(body)[:8]}:{rng.randrange(1000)} {1 + rng.randrange(100)} {1 + rng.randrange(1000)}"
+
+
 def eval_line(rng, body):
-    nkeys = 1
-    return f"EVAL {quote(body)} {nkeys} key:{rng.randrange(1000)} {rng.randrange(100)}"
+    return f"EVAL {quote(body)} {key_args(rng, body)}"
 
 
 def evalsha_line(rng, body):
-    return f"EVALSHA {sha1(body)} 1 key:{rng.randrange(1000)} {rng.randrange(100)}"
+    return f"EVALSHA {sha1(body)} {key_args(rng, body)}"
 
 
 def eval_storm(path, seed=1, events=12000):

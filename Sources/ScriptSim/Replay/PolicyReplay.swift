@@ -51,7 +51,9 @@ final class PolicyReplay {
     private var victims: [ScriptID] = []
     private var compileNanoseconds: UInt64 = 0
     private var recompileNanoseconds: UInt64 = 0
+    private var failedScripts = Set<ScriptID>()
     static let maxErrorExamples = 5
+    static let maxFailedSHAs = 1000
 
     init(configuration: PolicyConfiguration, catalog: ScriptCatalog, retryNoscript: Bool, threadCache: Bool = true) throws(EngineError) {
         policy = configuration.makePolicy()
@@ -145,6 +147,9 @@ final class PolicyReplay {
             result.compileErrors += 1
             if result.compileErrorExamples.count < Self.maxErrorExamples {
                 result.compileErrorExamples.append(CompileErrorExample(sha: catalog.shaHex(id), message: outcome.description))
+            }
+            if result.compileErrorSHAs.count < Self.maxFailedSHAs, failedScripts.insert(id).inserted {
+                result.compileErrorSHAs.append(catalog.shaHex(id))
             }
             // Redis ticks the GC after a compile failure, not after a shebang refusal.
             if case .compileFailed = outcome { gc.tick(vm) }

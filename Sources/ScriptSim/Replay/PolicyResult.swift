@@ -41,6 +41,9 @@ public struct PolicyResult: Equatable, Sendable {
     public var compileSeconds = 0.0
     /// A few scripts that failed to compile, with Lua's message (first ones in trace order).
     public var compileErrorExamples: [CompileErrorExample] = []
+    /// SHA1 of every distinct script that failed to compile, in order of first failure
+    /// (at most `PolicyReplay.maxFailedSHAs`), so `verify` can name where two Lua versions part.
+    public var compileErrorSHAs: [String] = []
 
     public init(policy: String) { self.policy = policy }
 

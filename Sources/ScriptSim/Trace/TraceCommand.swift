@@ -56,4 +56,14 @@ public struct TraceCommand {
     public var existsCount: Int
     /// Trace timestamp in seconds when the line carried one.
     public var timestamp: Double?
+    /// Every argument of the command as traced (name first), for sending it
+    /// to a real server. Valid during the callback only.
+    var arguments: TraceArguments
+}
+
+/// A borrowed view of one line's arguments.
+struct TraceArguments {
+    let splitter: ArgumentSplitter
+    var count: Int { splitter.arguments.count }
+    subscript(i: Int) -> UnsafeBufferPointer<UInt8> { splitter.argument(i) }
 }

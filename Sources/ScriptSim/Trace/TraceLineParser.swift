@@ -84,7 +84,8 @@ final class TraceLineParser {
             func text(_ i: Int) -> String { Self.quoted(arg(i)) }
             func command(_ kind: TraceCommandKind, _ payload: UnsafeBufferPointer<UInt8>,
                          flush: FlushMode = .unspecified, exists: Int = 0) -> Outcome {
-                .script(TraceCommand(kind: kind, payload: payload, flushMode: flush, existsCount: exists, timestamp: timestamp))
+                .script(TraceCommand(kind: kind, payload: payload, flushMode: flush, existsCount: exists,
+                                     timestamp: timestamp, arguments: TraceArguments(splitter: splitter)))
             }
             /// Checks `numkeys` the way evalGenericCommand does, in its order.
             func checkNumkeys(_ name: String, after what: String) throws(LineError) {

@@ -1,0 +1,102 @@
+import Foundation
+
+/// Renders a `VerifyReport` in every `ReportFormat`. Every format ends with the
+/// verdict (`verify: MATCH` or `verify: MISMATCH ...`): as the last line of
+/// text, as a `verdict` column in CSV, as a `verdict` key in JSON.
+public struct VerifyRenderer: Sendable {
+    public var format: ReportFormat
+
+    public init(format: ReportFormat) { self.format = format }
+
+    public func render(_ r: VerifyReport) -> String {
+        switch format {
+        case .json: return json(r).rendered() + "\n"
+        case .csv: return csv(r)
+        case .table, .markdown: return text(r, markdown: format == .markdown)
+        }
+    }
+
+    private func ratio(_ r: VerifyReport) -> Double? {
+        r.serverVMBytes == 0 ? nil : Double(r.simulatedVMBytes) / Double(r.serverVMBytes)
+    }
+
+    func json(_ r: VerifyReport) -> JSONValue {
+        .object([
+            ("path", .string(r.path)),
+            ("server", .object([("endpoint", .string(r.endpoint)), ("name", .string(r.server.name)),
+                                ("version", .string(r.server.version))])),
+            ("policy", .string(r.policy)),
+            ("figures", .array(r.figures.map {
+                .object([("figure", .string($0.key)), ("server", .int($0.server)), ("simulated", .int($0.simulated)),
+                         ("agree", .bool($0.agrees))])
+            })),
+            ("vm_bytes", .object([("server", .int(r.serverVMBytes)), ("server_field", .string(r.serverVMField)),
+                                  ("simulated", .int(r.simulatedVMBytes)),
+                                  ("ratio", ratio(r).map { .double($0) } ?? .null)])),
+            ("script_bytes", .object([("server", r.serverScriptBytes.map { .int($0) } ?? .null),
+                                      ("simulated", .int(r.simulatedScriptBytes))])),
+            ("commands_sent", .int(r.commandsSent)),
+            ("runtime_errors", .int(r.runtimeErrors)),
+            ("runtime_error_examples", .array(r.runtimeErrorExamples.map { .string($0) })),
+            ("failed_on_server_only", .array(r.failedOnServerOnly.map { .string($0) })),
+            ("failed_in_simulator_only", .array(r.failedInSimulatorOnly.map { .string($0) })),
+            ("match", .bool(r.matches)),
+            ("verdict", .string(r.verdict)),
+        ])
+    }
+
+    func csv(_ r: VerifyReport) -> String {
+        var out = "trace,server,version,policy,figure,server_value,simulated_value,agree\n"
+        let head = [ReportRenderer.csvField(r.path), r.server.name, r.server.version, ReportRenderer.csvField(r.policy)]
+        for f in r.figures {
+            out += (head + [f.key, String(f.server), String(f.simulated), f.agrees ? "yes" : "no"]).joined(separator: ",") + "\n"
+        }
+        out += (head + ["vm_bytes", String(r.serverVMBytes), String(r.simulatedVMBytes), "not judged"]).joined(separator: ",") + "\n"
+        out += (head + ["verdict", "", "", r.matches ? "MATCH" : "MISMATCH"]).joined(separator: ",") + "\n"
+        return out
+    }
+
+    func text(_ r: VerifyReport, markdown: Bool) -> String {
+        var out = markdown
+            ? "### verify \(r.path)\n\n\(r.server.name) \(r.server.version) at \(r.endpoint), simulated as `\(r.policy)`; \(r.commandsSent) commands sent\n\n"
+            : "verify \(r.path) against \(r.server.name) \(r.server.version) at \(r.endpoint)\n  simulated as \(r.policy); \(r.commandsSent) commands sent\n\n"
+        var rows = r.figures.map { [$0.title, String($0.server), String($0.simulated), $0.agrees ? "yes" : "NO"] }
+        let ratioText = ratio(r).map { String(format: "ratio %.2f", $0) } ?? "no ratio"
+        rows.append(["VM bytes (\(r.serverVMField))", ReportRenderer.bytes(r.serverVMBytes), ReportRenderer.bytes(r.simulatedVMBytes),
+                     "\(ratioText), not judged (Lua 5.1 vs 5.4)"])
+        if let s = r.serverScriptBytes {
+            rows.append(["script bytes", ReportRenderer.bytes(s), ReportRenderer.bytes(r.simulatedScriptBytes), "not judged"])
+        }
+        let header = ["figure", "server", "simulated", "agree"]
+        if markdown {
+            out += "| " + header.joined(separator: " | ") + " |\n|---|---:|---:|---|\n"
+            for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
+            out += "\n"
+        } else {
+            var widths = header.map(\.count)
+            for row in rows { for (i, c) in row.enumerated() where i < 3 { widths[i] = max(widths[i], c.count) } }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { i, c in
+                    guard i < 3 else { return c }
+                    let pad = String(repeating: " ", count: widths[i] - c.count)
+                    return i == 0 ? c + pad : pad + c
+                }.joined(separator: "  ")
+            }
+            out += "  " + line(header) + "\n"
+            for row in rows { out += "  " + line(row) + "\n" }
+            out += "\n"
+        }
+        if r.runtimeErrors > 0 {
+            out += "runtime script errors on the server (counted, not judged): \(r.runtimeErrors)"
+            out += r.runtimeErrorExamples.isEmpty ? "\n" : "; first: \(r.runtimeErrorExamples[0])\n"
+        }
+        if !r.failedOnServerOnly.isEmpty {
+            out += "failed to compile on the server only (Lua 5.1): \(r.failedOnServerOnly.joined(separator: ", "))\n"
+        }
+        if !r.failedInSimulatorOnly.isEmpty {
+            out += "failed to compile in the simulator only (Lua 5.4): \(r.failedInSimulatorOnly.joined(separator: ", "))\n"
+        }
+        out += r.verdict + "\n"
+        return out
+    }
+}

@@ -1,0 +1,286 @@
+import Crypto
+import Foundation
+
+/// How `verify` talks to the server and which policy it checks.
+public struct VerifyOptions: Sendable {
+    /// Retry EVALSHA that meets NOSCRIPT with EVAL of the body when known (as the replay does).
+    public var retryNoscript = true
+    /// Policy to simulate; nil picks the one that models the server.
+    public var policy: String?
+    /// Commands sent before their replies are read.
+    public var window = 256
+    /// Seconds any single wait on the server may take.
+    public var timeout = 10.0
+    /// Refuse a server that holds keys or cached scripts (for `--server`).
+    public var requireEmpty = false
+    public var reader = TraceReaderOptions()
+
+    public init(retryNoscript: Bool = true, policy: String? = nil, window: Int = 256, timeout: Double = 10,
+                requireEmpty: Bool = false, reader: TraceReaderOptions = TraceReaderOptions()) {
+        self.retryNoscript = retryNoscript
+        self.policy = policy
+        self.window = window
+        self.timeout = timeout
+        self.requireEmpty = requireEmpty
+        self.reader = reader
+    }
+}
+
+/// The server that answered, and the policy that models it.
+public struct ServerIdentity: Equatable, Sendable {
+    /// "redis" or "valkey".
+    public var name: String
+    public var version: String
+
+    /// Redis before 7.4 keeps everything; 7.4+ evicts EVAL scripts (LRU 500);
+    /// Valkey 8.0+ also pins EVAL scripts sent again with SCRIPT LOAD.
+    public var modellingPolicy: String {
+        let parts = version.split(separator: ".").compactMap { Int($0) }
+        let major = parts.first ?? 0, minor = parts.dropFirst().first ?? 0
+        if name == "valkey" { return major >= 8 ? "eval-lru:promote-on-load=yes" : "unbounded" }
+        return (major, minor) >= (7, 4) ? "eval-lru" : "unbounded"
+    }
+}
+
+/// One compared figure.
+public struct VerifyFigure: Equatable, Sendable {
+    public var key: String
+    public var title: String
+    public var server: Int
+    public var simulated: Int
+    public var agrees: Bool { server == simulated }
+}
+
+/// Everything `verify` found.
+public struct VerifyReport: Equatable, Sendable {
+    public var path: String
+    public var endpoint: String
+    public var server: ServerIdentity
+    public var policy: String
+    public var figures: [VerifyFigure]
+    /// `used_memory_vm_eval` (7.4+, Valkey) or `used_memory_lua` (older), and the field it came from.
+    public var serverVMBytes: Int
+    public var serverVMField: String
+    public var simulatedVMBytes: Int
+    public var serverScriptBytes: Int?
+    public var simulatedScriptBytes: Int
+    public var commandsSent: Int
+    /// Script errors at run time on the server (WRONGTYPE and the like): counted, never fatal.
+    public var runtimeErrors: Int
+    public var runtimeErrorExamples: [String]
+    /// Scripts that failed to compile on one side only (SHA1s, first few).
+    public var failedOnServerOnly: [String]
+    public var failedInSimulatorOnly: [String]
+
+    public var matches: Bool { figures.allSatisfy(\.agrees) }
+
+    /// `verify: MATCH`, or `verify: MISMATCH <figure>: server N, simulated M`.
+    public var verdict: String {
+        guard let bad = figures.first(where: { !$0.agrees }) else { return "verify: MATCH" }
+        return "verify: MISMATCH \(bad.key): server \(bad.server), simulated \(bad.simulated)"
+    }
+}
+
+/// A server `verify` will not touch (it holds data), said in one line.
+public struct VerifyRefusal: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Sends a trace to a real server the way the replay models clients, reads
+/// the server's own counters, replays the same trace in the simulator, and
+/// compares the figures.
+public final class Verifier {
+    public let options: VerifyOptions
+    public var onInvalidLine: ((TraceError) -> Void)?
+
+    public init(options: VerifyOptions = VerifyOptions()) throws(PolicySpecError) {
+        if let policy = options.policy { _ = try PolicyRegistry.builtIn.parse(policy) }
+        self.options = options
+    }
+
+    /// Verifies the trace at `path` (a file: it is read twice) against `host:port`.
+    public func verify(path: String, host: String, port: Int) throws -> VerifyReport {
+        let connection = try RESPConnection(host: host, port: port, timeout: options.timeout)
+        let info = try Self.info(connection, "server")
+        let identity = ServerIdentity(name: info["server_name"] ?? "redis",
+                                      version: info["valkey_version"] ?? info["redis_version"] ?? "0")
+        if options.requireEmpty { try Self.checkEmpty(connection) }
+        let evictedBefore = Int(try Self.info(connection, "stats")["evicted_scripts"] ?? "0") ?? 0
+
+        let session = try send(path: path, over: connection)
+
+        let memory = try Self.info(connection, "memory")
+        let stats = try Self.info(connection, "stats")
+        let vmField = memory["used_memory_vm_eval"] != nil ? "used_memory_vm_eval" : "used_memory_lua"
+
+        let policy = options.policy ?? identity.modellingPolicy
+        let replayer = try Replayer(policies: [policy], options: ReplayOptions(retryNoscript: options.retryNoscript, reader: options.reader))
+        let report = try replayer.replay(path: path)
+        let sim = report.policies[0]
+
+        let serverFailed = session.failedSHAs
+        let simFailed = sim.compileErrorSHAs
+        let simSet = Set(simFailed), serverSet = Set(serverFailed)
+        return VerifyReport(
+            path: report.path, endpoint: connection.endpoint, server: identity, policy: sim.policy,
+            figures: [
+                VerifyFigure(key: "cached_scripts", title: "cached scripts",
+                             server: Int(memory["number_of_cached_scripts"] ?? "0") ?? 0, simulated: sim.cachedScripts),
+                VerifyFigure(key: "evicted_scripts", title: "evicted scripts",
+                             server: (Int(stats["evicted_scripts"] ?? "0") ?? 0) - evictedBefore, simulated: sim.evictions),
+                VerifyFigure(key: "noscript", title: "NOSCRIPT replies", server: session.noscript, simulated: sim.noscript),
+                VerifyFigure(key: "retries", title: "retries", server: session.retries, simulated: sim.retries),
+                VerifyFigure(key: "compile_errors", title: "compile errors", server: session.compileErrors, simulated: sim.compileErrors),
+            ],
+            serverVMBytes: Int(memory[vmField] ?? "0") ?? 0, serverVMField: vmField, simulatedVMBytes: sim.vmBytes,
+            serverScriptBytes: memory["used_memory_scripts_eval"].flatMap { Int($0) }, simulatedScriptBytes: sim.scriptBytes,
+            commandsSent: session.commands, runtimeErrors: session.runtimeErrors,
+            runtimeErrorExamples: session.runtimeErrorExamples,
+            failedOnServerOnly: Array(serverFailed.filter { !simSet.contains($0) }.prefix(5)),
+            failedInSimulatorOnly: Array(simFailed.filter { !serverSet.contains($0) }.prefix(5)))
+    }
+
+    // MARK: Sending the trace
+
+    struct Session {
+        var commands = 0
+        var noscript = 0
+        var retries = 0
+        var compileErrors = 0
+        var runtimeErrors = 0
+        var runtimeErrorExamples: [String] = []
+        var failedSHAs: [String] = []
+        var failedSet = Set<String>()
+
+        mutating func failed(_ sha: String) {
+            compileErrors += 1
+            if failedSet.insert(sha).inserted { failedSHAs.append(sha) }
+        }
+
+        mutating func runtimeError(_ message: String) {
+            runtimeErrors += 1
+            if runtimeErrorExamples.count < 3 { runtimeErrorExamples.append(message) }
+        }
+    }
+
+    /// What a sent command's reply will be judged as.
+    struct Pending {
+        var kind: TraceCommandKind
+        /// SHA1 hex of the body (EVAL, SCRIPT LOAD) or as sent (EVALSHA), lowercase.
+        var sha: String
+    }
+
+    private func send(path: String, over c: RESPConnection) throws -> Session {
+        let reader = try TraceReader(path: path, options: options.reader)
+        reader.onInvalidLine = onInvalidLine
+        var session = Session()
+        var bodies: [String: [UInt8]] = [:]
+        var pending: [Pending] = []
+
+        func drain() throws {
+            guard !pending.isEmpty else { return }
+            try c.flush()
+            for p in pending { classify(try c.readReply(), p, &session) }
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        try reader.forEachCommand { command in
+            let args = command.arguments
+            var argv: [UnsafeBufferPointer<UInt8>] = []
+            argv.reserveCapacity(args.count)
+            for i in 0..<args.count { argv.append(args[i]) }
+            let sha: String
+            switch command.kind {
+            case .eval, .evalReadOnly, .scriptLoad:
+                sha = Self.sha1Hex(command.payload)
+                if bodies[sha] == nil { bodies[sha] = Array(command.payload) }
+            case .evalsha, .evalshaReadOnly:
+                sha = String(decoding: command.payload, as: UTF8.self).lowercased()
+            case .scriptFlush, .scriptExists:
+                sha = ""
+            }
+            c.queue(argv)
+            session.commands += 1
+            pending.append(Pending(kind: command.kind, sha: sha))
+            let retryable = options.retryNoscript && (command.kind == .evalsha || command.kind == .evalshaReadOnly)
+            guard retryable, let body = bodies[sha] else {
+                if pending.count >= options.window { try drain() }
+                return
+            }
+            // A client retries at once: read up to this EVALSHA before sending anything else.
+            pending.removeLast()
+            try drain()
+            try c.flush()
+            let reply = try c.readReply()
+            if case .error(let m) = reply, m.hasPrefix("NOSCRIPT") {
+                session.noscript += 1
+                session.retries += 1
+                var retry: [UnsafeBufferPointer<UInt8>] = []
+                let name = Array("EVAL".utf8)
+                try name.withUnsafeBufferPointer { n in
+                    try body.withUnsafeBufferPointer { b in
+                        retry = [n, b] + argv.dropFirst(2)
+                        c.queue(retry)
+                        session.commands += 1
+                        try c.flush()
+                        classify(try c.readReply(), Pending(kind: .eval, sha: sha), &session)
+                    }
+                }
+            } else {
+                classify(reply, Pending(kind: command.kind, sha: sha), &session)
+            }
+        }
+        try drain()
+        return session
+    }
+
+    private func classify(_ reply: RESPValue, _ p: Pending, _ s: inout Session) {
+        guard case .error(let message) = reply else { return }
+        if message.hasPrefix("NOSCRIPT") {
+            s.noscript += 1
+        } else if Self.isCompileError(message) {
+            s.failed(p.sha)
+        } else {
+            s.runtimeError(message)
+        }
+    }
+
+    /// Errors Redis gives for a script it refuses to create: compile errors and shebang errors.
+    static func isCompileError(_ message: String) -> Bool {
+        message.contains("Error compiling script") || message.contains("shebang")
+    }
+
+    // MARK: INFO
+
+    static func info(_ c: RESPConnection, _ section: String) throws(NetworkError) -> [String: String] {
+        let reply = try c.call(["INFO", section])
+        guard let text = reply.text else {
+            if case .error(let m) = reply { throw NetworkError("\(c.endpoint): INFO \(section) failed: \(m)") }
+            throw NetworkError("\(c.endpoint): INFO \(section) gave no text")
+        }
+        var out: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("#") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            out[String(line[..<colon])] = String(line[line.index(after: colon)...])
+        }
+        return out
+    }
+
+    /// Refuses a server holding keys or cached scripts, reading only INFO.
+    static func checkEmpty(_ c: RESPConnection) throws {
+        let keyspace = try info(c, "keyspace")
+        let keys = keyspace.filter { $0.key.hasPrefix("db") }
+        let scripts = Int(try info(c, "memory")["number_of_cached_scripts"] ?? "0") ?? 0
+        guard keys.isEmpty, scripts == 0 else {
+            var what: [String] = []
+            if !keys.isEmpty { what.append("keys in \(keys.keys.sorted().joined(separator: ", "))") }
+            if scripts > 0 { what.append("\(scripts) cached script\(scripts == 1 ? "" : "s")") }
+            throw VerifyRefusal(message: "\(c.endpoint): refusing to verify against a server that holds \(what.joined(separator: " and ")); verify writes keys and scripts, so use an empty server or --start")
+        }
+    }
+
+    static func sha1Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        SHA1Key(digest: Insecure.SHA1.hash(data: UnsafeRawBufferPointer(bytes))).hex
+    }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import ScriptSim
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the simulator against a real Redis or Valkey server on a trace.",
+        discussion: """
+            Sends the trace to the server the way the replay models clients (pipelined; an \
+            EVALSHA that meets NOSCRIPT is retried at once with EVAL of its body when the \
+            trace showed it), reads the server's INFO, replays the same trace in the \
+            simulator under the policy that models that server (Redis before 7.4: \
+            unbounded; Redis 7.4+: eval-lru; Valkey 8+: eval-lru:promote-on-load=yes; \
+            --policy overrides), and compares cached scripts, evicted scripts, NOSCRIPT \
+            replies, retries and compile errors. VM bytes are shown side by side, not \
+            judged: servers embed Lua 5.1.
+
+            --start runs the given server binary on a free loopback port with no \
+            persistence in a temporary directory and stops it at the end (also on errors \
+            and Ctrl-C). --server uses a running server only if it holds no keys and no \
+            cached scripts; verify never flushes or deletes anything it did not create.
+
+            Exit status: 0 MATCH; 1 MISMATCH; 64 bad usage; 65/66 trace errors; \
+            69 server unreachable, refused, timed out, not speaking RESP, or not empty.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Trace file (read twice, so not '-').", valueName: "trace"))
+    var trace: String
+
+    @Option(help: ArgumentHelp("Start this redis-server or valkey-server binary for the run.", valueName: "binary"))
+    var start: String?
+
+    @Option(help: ArgumentHelp("Use the running server at HOST:PORT (must be empty).", valueName: "host:port"))
+    var server: String?
+
+    @Option(name: .customLong("policy"), help: ArgumentHelp("Simulate this policy instead of the server's own.", valueName: "spec"))
+    var policy: String?
+
+    @Flag(name: .customLong("no-retry"), help: "Count NOSCRIPT replies without retrying with EVAL.")
+    var noRetry = false
+
+    @Flag(name: .customLong("skip-invalid"), help: "Skip malformed trace lines instead of stopping.")
+    var skipInvalid = false
+
+    @Option(help: "Output format: table, markdown, csv or json.")
+    var format: ReportFormat = .table
+
+    @Option(help: "Seconds any wait on the server may take.")
+    var timeout: Double = 10
+
+    func validate() throws {
+        if (start == nil) == (server == nil) { throw ValidationError("give exactly one of --start BINARY and --server HOST:PORT") }
+        if trace == "-" { throw ValidationError("verify reads the trace twice (server, then simulator): give a file, not '-'") }
+        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    }
+
+    func run() throws {
+        let options = VerifyOptions(retryNoscript: !noRetry, policy: policy, timeout: timeout,
+                                    requireEmpty: server != nil, reader: TraceReaderOptions(skipInvalid: skipInvalid))
+        let verifier: Verifier
+        do {
+            verifier = try Verifier(options: options)
+        } catch {
+            fail(error.description, code: 64)
+        }
+        if skipInvalid {
+            var shown = 0
+            verifier.onInvalidLine = { e in
+                shown += 1
+                if shown <= 20 { Stderr.line("\(e.description) (skipped)") }
+            }
+        }
+        if !FileManager.default.fileExists(atPath: trace) {
+            fail("\(trace): cannot open trace: No such file or directory", code: 66)
+        }
+        var process: ServerProcess?
+        let host: String, port: Int
+        do {
+            if let start {
+                let p = try ServerProcess(binary: start, timeout: max(timeout, 15))
+                process = p
+                Interrupts.onInterrupt { p.stop() }
+                (host, port) = ("127.0.0.1", p.port)
+            } else {
+                (host, port) = try Self.endpoint(server!)
+            }
+        } catch {
+            fail("scriptsim verify: \(error)", code: 69)
+        }
+        defer { process?.stop() }
+        let report: VerifyReport
+        do {
+            report = try verifier.verify(path: trace, host: host, port: port)
+        } catch let e as TraceError {
+            process?.stop()
+            fail(e.description, code: e.kind == .malformed ? 65 : e.kind == .unreadable ? 66 : 74)
+        } catch let e as NetworkError {
+            process?.stop()
+            fail("scriptsim verify: \(e)", code: 69)
+        } catch let e as VerifyRefusal {
+            fail("scriptsim verify: \(e)", code: 69)
+        } catch {
+            process?.stop()
+            fail("scriptsim verify: \(error)", code: 70)
+        }
+        process?.stop()
+        guard Stdout.write(VerifyRenderer(format: format).render(report)) else {
+            fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
+        }
+        if !report.matches { throw ExitCode(1) }
+    }
+
+    static func endpoint(_ text: String) throws(NetworkError) -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            throw NetworkError("--server '\(text)' is not HOST:PORT")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+}
+
+/// Ctrl-C and SIGTERM: run the cleanup (stop the server we started), then exit 130.
+enum Interrupts {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func onInterrupt(_ cleanup: @escaping @Sendable () -> Void) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                cleanup()
+                Stderr.line("scriptsim: interrupted; the server it started was stopped")
+                exit(130)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
