@@ -59,18 +59,26 @@ public final class ServerProcess: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory. Safe to call twice.
+    /// Stops the server (SHUTDOWN NOSAVE, then SIGTERM, then SIGKILL after 5 s)
+    /// and removes its directory. Safe to call twice, and from another thread.
     public func stop() {
         lock.lock()
         defer { lock.unlock() }
         guard !stopped else { return }
         stopped = true
         if process.isRunning {
-            process.terminate()
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning, Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let pid = process.processIdentifier
+            // Ask first: a signal may be blocked in the mask the child inherited
+            // (test runners block SIGTERM in their threads).
+            if let c = try? RESPConnection(host: "127.0.0.1", port: port, timeout: 2) {
+                _ = try? c.call(["SHUTDOWN", "NOSAVE"])
+            }
+            if process.isRunning { process.terminate() }
+            // A server that ignores SIGTERM for 5 s is killed.
+            let killer = DispatchWorkItem { kill(pid, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 5, execute: killer)
             process.waitUntilExit()
+            killer.cancel()
         }
         try? FileManager.default.removeItem(at: directory)
     }
