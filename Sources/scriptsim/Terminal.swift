@@ -8,6 +8,8 @@ import ScriptSim
 
 /// Prints one line on stderr and exits with `code` (sysexits.h numbers).
 func fail(_ message: String, code: Int32) -> Never {
+    // During Ctrl-C handling the failure is a consequence; the handler exits with 130.
+    while Interrupts.isInterrupted { pause() }
     Stderr.line(message)
     exit(code)
 }

@@ -125,12 +125,25 @@ struct Verify: ParsableCommand {
 /// Ctrl-C and SIGTERM: run the cleanup (stop the server we started), then exit 130.
 enum Interrupts {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var interrupted = false
+
+    /// True once an interrupt is being handled: the main thread must not exit
+    /// with its own status (the server it talks to is going away on purpose).
+    static var isInterrupted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return interrupted
+    }
 
     static func onInterrupt(_ cleanup: @escaping @Sendable () -> Void) {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
+                lock.lock()
+                interrupted = true
+                lock.unlock()
                 cleanup()
                 Stderr.line("scriptsim: interrupted; the server it started was stopped")
                 exit(130)
