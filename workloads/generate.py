@@ -248,6 +248,23 @@ def flat_memory(path, events, seed=5, pool=2000):
     write(path, lines)
 
 
+def rules(folder):
+    """Small traces, one rule of Redis's script cache each, for docs/fidelity.md."""
+    os.makedirs(folder, exist_ok=True)
+    w = lambda name, lines: write(os.path.join(folder, name), lines)
+    w("thousand-evals.trace", [f'EVAL "return {i}" 0' for i in range(1, 1001)] + [f'EVALSHA {sha1("return 1")} 0'])
+    w("load-and-eval-rounds.trace",
+      sum([[f'SCRIPT LOAD "return {j}"', f"EVAL \"return 'str_{j}'\" 0"] for j in range(1, 1001)], []))
+    s = [f"return 'script {i}'" for i in range(1, 502)]
+    w("plain-lru.trace", [f'EVAL "{b}" 0' for b in s[:500]]
+      + [f'EVAL "{s[0]}" 0', f'EVALSHA {sha1(s[1])} 0', f'EVAL "{s[500]}" 0',
+         f'EVALSHA {sha1(s[2])} 0', f'EVALSHA {sha1(s[0])} 0', f'EVALSHA {sha1(s[1])} 0'])
+    a = "return 'a'"
+    w("load-does-not-pin.trace", [f'EVAL "{a}" 0', f'SCRIPT LOAD "{a}"']
+      + [f'EVAL "return {i}" 0' for i in range(1, 501)] + [f'EVALSHA {sha1(a)} 0'])
+    w("lua54-only.trace", ['EVAL "return 1" 0', 'EVAL "return 7 // 2" 0'])
+
+
 def write(path, lines):
     with open(path, "w", newline="\n") as f:
         f.write("\n".join(lines) + "\n")
@@ -265,6 +282,7 @@ def main():
     loaded_hotset(os.path.join(HERE, "loaded-hotset.trace"))
     mixed(os.path.join(HERE, "mixed.trace"))
     monitor(os.path.join(HERE, "monitor-mixed.trace"))
+    rules(os.path.join(HERE, "rules"))
 
 
 if __name__ == "__main__":
