@@ -2,8 +2,12 @@
 #include "CScriptsimEngine.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jemalloc/jemalloc.h>
 #include <lua5.4/lua.h>
@@ -73,13 +77,47 @@ int csim_arena_read_stats(unsigned arena, csim_arena_stats *out) {
     return 0;
 }
 
+struct csim_counter {
+    _Atomic int64_t live;
+    _Atomic int64_t peak;
+};
+
+csim_counter *csim_counter_create(void) {
+    csim_counter *c = malloc(sizeof *c);
+    if (c != NULL) {
+        atomic_init(&c->live, 0);
+        atomic_init(&c->peak, 0);
+    }
+    return c;
+}
+
+void csim_counter_destroy(csim_counter *c) { free(c); }
+
+int64_t csim_counter_live(const csim_counter *c) { return atomic_load_explicit(&c->live, memory_order_relaxed); }
+int64_t csim_counter_peak(const csim_counter *c) { return atomic_load_explicit(&c->peak, memory_order_relaxed); }
+
+void csim_counter_reset(csim_counter *c) {
+    atomic_store(&c->peak, atomic_load(&c->live));
+}
+
+static inline void account(csim_alloc_ctx *ctx, int64_t delta, int64_t blocks) {
+    ctx->live_bytes += delta;
+    ctx->live_blocks += blocks;
+    if (ctx->live_bytes > ctx->peak_bytes) ctx->peak_bytes = ctx->live_bytes;
+    int64_t now = atomic_fetch_add_explicit(&ctx->shared->live, delta, memory_order_relaxed) + delta;
+    int64_t peak = atomic_load_explicit(&ctx->shared->peak, memory_order_relaxed);
+    while (now > peak &&
+           !atomic_compare_exchange_weak_explicit(&ctx->shared->peak, &peak, now, memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
 /* The hot path: one jemalloc call plus the usable-size bookkeeping. */
 void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     csim_alloc_ctx *ctx = (csim_alloc_ctx *)ud;
     (void)osize;
     if (nsize == 0) {
         if (ptr != NULL) {
-            ctx->live_bytes -= (int64_t)sallocx(ptr, 0);
+            account(ctx, -(int64_t)sallocx(ptr, 0), -1);
             dallocx(ptr, ctx->flags);
         }
         return NULL;
@@ -97,16 +135,69 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL; /* Lua raises a memory error; ptr is untouched */
     }
     ctx->allocations++;
-    ctx->live_bytes += (int64_t)sallocx(out, 0) - before;
-    if (ctx->live_bytes > ctx->peak_bytes) ctx->peak_bytes = ctx->live_bytes;
+    account(ctx, (int64_t)sallocx(out, 0) - before, ptr == NULL ? 1 : 0);
     return out;
+}
+
+/* glibc's own entry points: this process links jemalloc, which takes over
+ * malloc/realloc/free, so glibc's allocator is reached by these names. */
+extern void *__libc_malloc(size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+
+/* glibc (2.26+, no memory tagging) keeps a chunk's size in the word before
+ * the block; mmapped chunks carry two header words, others one. */
+size_t csim_glibc_usable_size(const void *ptr) {
+    size_t head = ((const size_t *)ptr)[-1];
+    size_t chunk = head & ~(size_t)7;
+    return (head & 2) ? chunk - 2 * sizeof(size_t) : chunk - sizeof(size_t);
+}
+
+void *csim_lua_alloc_glibc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    csim_alloc_ctx *ctx = (csim_alloc_ctx *)ud;
+    (void)osize;
+    if (nsize == 0) {
+        if (ptr != NULL) {
+            account(ctx, -(int64_t)csim_glibc_usable_size(ptr), -1);
+            __libc_free(ptr);
+        }
+        return NULL;
+    }
+    int64_t before = ptr == NULL ? 0 : (int64_t)csim_glibc_usable_size(ptr);
+    void *out = ptr == NULL ? __libc_malloc(nsize) : __libc_realloc(ptr, nsize);
+    if (out == NULL) {
+        ctx->failures++;
+        return NULL;
+    }
+    ctx->allocations++;
+    account(ctx, (int64_t)csim_glibc_usable_size(out) - before, ptr == NULL ? 1 : 0);
+    return out;
+}
+
+void csim_glibc_heap(uint64_t *in_use, uint64_t *obtained) {
+    struct mallinfo2 mi = mallinfo2();
+    *in_use = mi.uordblks + mi.hblkhd;
+    *obtained = mi.arena + mi.hblkhd;
+}
+
+void csim_glibc_trim(void) { malloc_trim(0); }
+
+uint64_t csim_process_rss(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL) return 0;
+    unsigned long size = 0, resident = 0;
+    int n = fscanf(f, "%lu %lu", &size, &resident);
+    fclose(f);
+    return n == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
 }
 
 /* ---------------------------------------------------------------------------
  * Lua
  * ------------------------------------------------------------------------- */
 
-lua_State *csim_lua_open(csim_alloc_ctx *ctx) { return lua_newstate(csim_lua_alloc, ctx); }
+lua_State *csim_lua_open(csim_alloc_ctx *ctx) {
+    return lua_newstate(ctx->kind == CSIM_ALLOC_GLIBC ? csim_lua_alloc_glibc : csim_lua_alloc, ctx);
+}
 
 void csim_lua_close(lua_State *L) { lua_close(L); }
 

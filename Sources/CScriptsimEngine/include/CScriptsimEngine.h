@@ -35,24 +35,65 @@ typedef struct lua_State lua_State;
  * ------------------------------------------------------------------------- */
 
 /*
+ * Bytes held through one allocator (one policy run), by every VM on it.
+ * A VM being closed on a background thread (SCRIPT FLUSH ASYNC) and the fresh
+ * VM that replaced it allocate at the same time, so these are atomics; the
+ * replay thread reads them while the closer frees. Read them with the
+ * csim_counter_* functions (Swift cannot see C atomics).
+ */
+typedef struct csim_counter csim_counter;
+
+csim_counter *csim_counter_create(void);
+void csim_counter_destroy(csim_counter *c);
+/* Usable bytes held now, and the highest value since the last reset. */
+int64_t csim_counter_live(const csim_counter *c);
+int64_t csim_counter_peak(const csim_counter *c);
+void csim_counter_reset(csim_counter *c);
+
+/* Which allocator a VM uses. */
+enum {
+    /* mallocx/rallocx/dallocx on a dedicated arena, through `flags`. */
+    CSIM_ALLOC_JEMALLOC = 0,
+    /* glibc's malloc (__libc_malloc & co.), as Redis up to 7.2 and Valkey use
+     * for Lua; jemalloc, which this process links, does not see these blocks. */
+    CSIM_ALLOC_GLIBC = 1
+};
+
+/*
  * What one Lua VM allocates with. `flags` holds MALLOCX_ARENA(arena) |
  * MALLOCX_TCACHE(tcache) (or MALLOCX_TCACHE_NONE), computed once so the
  * allocation hot path is a single mallocx/rallocx/dallocx call.
  *
- * `live_bytes` is the sum of sallocx() usable sizes of every block the VM
- * holds: after csim_tcache_flush() it equals the arena's own
- * stats.arenas.<i>.small.allocated + large.allocated (tests check this).
- * Several VMs may share one context (a VM being replaced by a fresh one on
- * SCRIPT FLUSH), so the counter covers everything allocated through it.
+ * `live_bytes` is the sum of the usable sizes (sallocx, or glibc's chunk
+ * size) of every block this VM holds; `shared` adds the same amounts to the
+ * allocator-wide counter. After csim_tcache_flush() an arena's
+ * stats.arenas.<i>.small.allocated + large.allocated equals the sum over its
+ * VMs (tests check this). Only the thread that owns the VM touches the
+ * non-atomic fields.
  */
 typedef struct csim_alloc_ctx {
+    int kind;               /* CSIM_ALLOC_JEMALLOC or CSIM_ALLOC_GLIBC */
     unsigned arena;         /* jemalloc arena index from arenas.create */
     int flags;              /* MALLOCX_* flags used for every call */
-    int64_t live_bytes;     /* usable bytes currently held */
-    int64_t peak_bytes;     /* highest live_bytes seen since last reset */
-    uint64_t allocations;   /* mallocx + rallocx calls that succeeded */
+    int64_t live_bytes;     /* usable bytes this VM holds */
+    int64_t peak_bytes;     /* highest live_bytes of this VM */
+    int64_t live_blocks;    /* blocks this VM holds */
+    uint64_t allocations;   /* allocations and reallocations that succeeded */
     uint64_t failures;      /* calls that returned NULL (Lua raises ENOMEM) */
+    csim_counter *shared;   /* allocator-wide totals */
 } csim_alloc_ctx;
+
+/* glibc's usable size of a block from __libc_malloc (its chunk header). */
+size_t csim_glibc_usable_size(const void *ptr);
+
+/* glibc heap figures (mallinfo2): bytes in use, and bytes obtained from the system. */
+void csim_glibc_heap(uint64_t *in_use, uint64_t *obtained);
+
+/* Returns glibc's free memory at the top of its heaps to the system (malloc_trim). */
+void csim_glibc_trim(void);
+
+/* Resident set size of this process, from /proc/self/statm. */
+uint64_t csim_process_rss(void);
 
 /* Creates a fresh jemalloc arena (mallctl "arenas.create"). Returns 0 or an errno. */
 int csim_arena_create(unsigned *arena_out);
@@ -91,11 +132,14 @@ int csim_arena_read_stats(unsigned arena, csim_arena_stats *out);
 /* The lua_Alloc function; `ud` must be a csim_alloc_ctx*. */
 void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 
+/* The same for glibc's malloc. */
+void *csim_lua_alloc_glibc(void *ud, void *ptr, size_t osize, size_t nsize);
+
 /* ---------------------------------------------------------------------------
  * Lua VM
  * ------------------------------------------------------------------------- */
 
-/* lua_newstate with csim_lua_alloc. No standard library is opened: nothing a
+/* lua_newstate with csim_lua_alloc or csim_lua_alloc_glibc (by ctx->kind). No standard library is opened: nothing a
  * trace holds can reach os, io, package, require, dofile or loadfile. NULL
  * when the allocator refused the state. */
 lua_State *csim_lua_open(csim_alloc_ctx *ctx);

@@ -1,6 +1,6 @@
 internal import CScriptsimEngine
 
-/// One Lua 5.4 state allocating from an `ArenaAllocator` through its own
+/// One Lua 5.4 state allocating from an `VMAllocator` through its own
 /// explicit thread cache — Redis 7.4+'s `createLuaState`.
 ///
 /// Scripts are compiled as Redis's `luaCreateFunction` does (text chunk named
@@ -10,15 +10,16 @@ internal import CScriptsimEngine
 /// figures are the same in every run (see CScriptsimEngine.h).
 ///
 /// Owns C resources: close it explicitly (`close()`); not `Sendable`, one
-/// thread at a time.
+/// thread at a time (ownership may move to a background closer, see
+/// `BackgroundCloser`, after which the replay never touches it again).
 public final class LuaVM {
-    public let allocator: ArenaAllocator
+    public let allocator: VMAllocator
     private var state: OpaquePointer?
     private let context: UnsafeMutablePointer<csim_alloc_ctx>
     private let threadCache: Int32
     private var message = [CChar](repeating: 0, count: 512)
 
-    public init(allocator: ArenaAllocator) throws(EngineError) {
+    public init(allocator: VMAllocator) throws(EngineError) {
         self.allocator = allocator
         var tcache: UInt32 = 0
         if allocator.usesThreadCache {
@@ -28,13 +29,13 @@ public final class LuaVM {
         } else {
             threadCache = -1
         }
+        let arena = allocator.arenaIndex ?? 0
         context = .allocate(capacity: 1)
-        context.initialize(to: csim_alloc_ctx(arena: allocator.arenaIndex,
-                                              flags: csim_mallocx_flags(allocator.arenaIndex, threadCache),
-                                              live_bytes: 0, peak_bytes: 0, allocations: 0, failures: 0))
-        allocator.register(context)
+        context.initialize(to: csim_alloc_ctx(
+            kind: Int32(allocator.kind == .libc ? CSIM_ALLOC_GLIBC : CSIM_ALLOC_JEMALLOC),
+            arena: arena, flags: allocator.arenaIndex == nil ? 0 : csim_mallocx_flags(arena, threadCache),
+            live_bytes: 0, peak_bytes: 0, live_blocks: 0, allocations: 0, failures: 0, shared: allocator.counter))
         guard let L = csim_lua_open(context) else {
-            allocator.unregister(context)
             context.deallocate()
             if threadCache >= 0 { _ = csim_tcache_destroy(UInt32(threadCache)) }
             throw .stateCreationFailed
@@ -52,7 +53,6 @@ public final class LuaVM {
         csim_lua_close(L)
         state = nil
         if threadCache >= 0 { _ = csim_tcache_destroy(UInt32(threadCache)) }
-        allocator.unregister(context)
         context.deallocate()
     }
 
@@ -61,6 +61,9 @@ public final class LuaVM {
 
     /// Highest `liveBytes` of this VM.
     public var peakBytes: Int { state == nil ? 0 : Int(context.pointee.peak_bytes) }
+
+    /// Blocks this VM holds (each rounded up to its allocator's size class).
+    public var liveBlocks: Int { state == nil ? 0 : Int(context.pointee.live_blocks) }
 
     /// Lua's own count (`LUA_GCCOUNT` KiB + `LUA_GCCOUNTB` bytes): requested sizes, not usable sizes.
     public var luaCountBytes: Int {

@@ -11,7 +11,7 @@ public final class ScriptCostMeter {
     private static let slot = LuaVM.slot(for: 0)
 
     public init() throws(EngineError) {
-        vm = try LuaVM(allocator: ArenaAllocator())
+        vm = try LuaVM(allocator: VMAllocator())
         // The first store grows the registry for the slot; do it once up front
         // so that no script is charged for it.
         _ = Array("return".utf8).withUnsafeBufferPointer { measure($0) }

@@ -36,7 +36,7 @@ final class PolicyReplay {
     let policy: any CachePolicy
     let admission: any AdmissionFilter
     let catalog: ScriptCatalog
-    let allocator: ArenaAllocator
+    let allocator: VMAllocator
     let retryNoscript: Bool
     private(set) var vm: LuaVM
     private(set) var result: PolicyResult
@@ -60,7 +60,7 @@ final class PolicyReplay {
         admission = configuration.makeAdmission()
         self.catalog = catalog
         self.retryNoscript = retryNoscript
-        allocator = try ArenaAllocator(threadCache: threadCache)
+        allocator = try VMAllocator(threadCache: threadCache)
         vm = try LuaVM(allocator: allocator)
         memory = RedisScriptMemory(layout: policy.entryLayout)
         result = PolicyResult(policy: configuration.spec.description)

@@ -13,7 +13,7 @@ import Testing
     func has(_ vm: LuaVM, key: Int) -> Bool { vm.contains(slot: LuaVM.slot(for: ScriptID(key))) }
 
     @Test func compiledFunctionIsKeptInTheRegistry() throws {
-        let vm = try LuaVM(allocator: ArenaAllocator())
+        let vm = try LuaVM(allocator: VMAllocator())
         defer { vm.close() }
         try compile(vm, "return redis.call('GET', KEYS[1])", key: 1)
         #expect(has(vm, key: 1))
@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func syntaxErrorIsTypedWithLuasMessage() throws {
-        let vm = try LuaVM(allocator: ArenaAllocator())
+        let vm = try LuaVM(allocator: VMAllocator())
         defer { vm.close() }
         do {
             try compile(vm, "return +", key: 2)
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func binaryChunkIsRefused() throws {
-        let vm = try LuaVM(allocator: ArenaAllocator())
+        let vm = try LuaVM(allocator: VMAllocator())
         defer { vm.close() }
         do {
             try compile(vm, "\u{1B}Lua\u{54}\u{00}\u{19}\u{93}\r\n\u{1A}\n", key: 3)
@@ -50,14 +50,14 @@ import Testing
 
     @Test func hostileNamesCompileButNothingIsOpened() throws {
         // Compiling never runs code, and no library is opened to reach.
-        let vm = try LuaVM(allocator: ArenaAllocator())
+        let vm = try LuaVM(allocator: VMAllocator())
         defer { vm.close() }
         try compile(vm, "os.execute('touch /tmp/pwned'); io.open('/etc/passwd'); require('x'); dofile('y')", key: 4)
         #expect(has(vm, key: 4))
     }
 
     @Test func bytesGrowWithEachCompile() throws {
-        let vm = try LuaVM(allocator: ArenaAllocator())
+        let vm = try LuaVM(allocator: VMAllocator())
         defer { vm.close() }
         // Lua's collector frees the compiler's temporaries as it goes, so compare
         // what each cached script leaves behind after a full collection.
@@ -73,7 +73,7 @@ import Testing
     }
 
     @Test func droppedScriptsReturnTheirBytesOnlyThroughGC() throws {
-        let vm = try LuaVM(allocator: ArenaAllocator())
+        let vm = try LuaVM(allocator: VMAllocator())
         defer { vm.close() }
         for i in 0..<300 { try compile(vm, "local x = \(i) return x * 2", key: i) }
         let full = vm.liveBytes
@@ -83,8 +83,8 @@ import Testing
         #expect(vm.liveBytes < full / 2)
     }
 
-    @Test func exactCounterEqualsArenaStatistics() throws {
-        let allocator = try ArenaAllocator()
+    @Test func exactCounterEqualsAllocatorStatistics() throws {
+        let allocator = try VMAllocator()
         let vm = try LuaVM(allocator: allocator)
         defer { vm.close() }
         func check(_ when: String) {
@@ -106,7 +106,7 @@ import Testing
     }
 
     @Test func luaOwnCountIsBelowUsableBytes() throws {
-        let vm = try LuaVM(allocator: ArenaAllocator())
+        let vm = try LuaVM(allocator: VMAllocator())
         defer { vm.close() }
         for i in 0..<100 { try compile(vm, "return \(i)", key: i) }
         #expect(vm.luaCountBytes > 0)
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func closingReturnsEveryByteToTheArena() throws {
-        let allocator = try ArenaAllocator()
+        let allocator = try VMAllocator()
         let vm = try LuaVM(allocator: allocator)
         for i in 0..<100 { try compile(vm, "return \(i)", key: i) }
         vm.close()
@@ -124,15 +124,15 @@ import Testing
     }
 
     @Test func freshVMsAreTheSameSize() throws {
-        let a = try LuaVM(allocator: ArenaAllocator())
-        let b = try LuaVM(allocator: ArenaAllocator())
+        let a = try LuaVM(allocator: VMAllocator())
+        let b = try LuaVM(allocator: VMAllocator())
         defer { a.close(); b.close() }
         #expect(a.liveBytes == b.liveBytes)
     }
 
     @Test func manyVMsDoNotExhaustArenas() throws {
         for _ in 0..<5000 {
-            let vm = try LuaVM(allocator: ArenaAllocator())
+            let vm = try LuaVM(allocator: VMAllocator())
             vm.close()
         }
     }

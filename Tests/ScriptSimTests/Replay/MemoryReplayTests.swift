@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func flushReturnsToAFreshVM() throws {
-        let fresh = try LuaVM(allocator: ArenaAllocator())
+        let fresh = try LuaVM(allocator: VMAllocator())
         let freshBytes = fresh.liveBytes
         fresh.close()
         var trace = ""
