@@ -248,6 +248,20 @@ def flat_memory(path, events, seed=5, pool=2000):
     write(path, lines)
 
 
+def flush_heavy(path, rounds=3, scripts=20000):
+    """Large flushes: each round sends `scripts` distinct EVAL bodies (an
+    application that inlines values), then flushes them all: SCRIPT FLUSH
+    ASYNC, SCRIPT FLUSH SYNC, then SCRIPT FLUSH with no argument."""
+    lines = [f"# large flushes: {rounds} rounds of {scripts:,} distinct EVALs, each ended by SCRIPT FLUSH"]
+    n = 0
+    for mode in ["SCRIPT FLUSH ASYNC", "SCRIPT FLUSH SYNC", "SCRIPT FLUSH"][:rounds]:
+        for _ in range(scripts):
+            lines.append(f'EVAL "return {n}" 0')
+            n += 1
+        lines.append(mode)
+    write(path, lines)
+
+
 def rules(folder):
     """Small traces, one rule of Redis's script cache each, for docs/fidelity.md."""
     os.makedirs(folder, exist_ok=True)
@@ -282,6 +296,7 @@ def main():
     loaded_hotset(os.path.join(HERE, "loaded-hotset.trace"))
     mixed(os.path.join(HERE, "mixed.trace"))
     monitor(os.path.join(HERE, "monitor-mixed.trace"))
+    flush_heavy(os.path.join(HERE, "flush-heavy.trace"))
     rules(os.path.join(HERE, "rules"))
 
 

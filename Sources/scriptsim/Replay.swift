@@ -3,6 +3,13 @@ import Foundation
 import ScriptSim
 
 extension ReportFormat: ExpressibleByArgument {}
+extension AllocatorKind: ExpressibleByArgument {}
+extension FlushOptions.Mode: ExpressibleByArgument {}
+extension FlushOptions.AfterFlush: ExpressibleByArgument {}
+
+enum YesNo: String, ExpressibleByArgument, CaseIterable {
+    case yes, no
+}
 
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,6 +50,29 @@ struct Replay: ParsableCommand {
         "Longest trace line accepted, e.g. 512MiB (Redis's proto-max-bulk-len).", valueName: "size"))
     var maxBodyBytes: String = "512MiB"
 
+    @Option(name: .customLong("flush-mode"), help: ArgumentHelp(
+        "as-traced, sync or async: how every SCRIPT FLUSH frees the old VM (what-if).", valueName: "mode"))
+    var flushMode: FlushOptions.Mode = .asTraced
+
+    @Option(name: .customLong("lazyfree-lazy-user-flush"), help: ArgumentHelp(
+        "yes or no: what a SCRIPT FLUSH without argument does (Redis's setting; default no).", valueName: "yes|no"))
+    var lazyfreeLazyUserFlush: YesNo = .no
+
+    @Option(name: .customLong("allocator"), help: ArgumentHelp(
+        "arena, arena-notcache or libc; repeat to compare (default arena).", valueName: "kind"))
+    var allocators: [AllocatorKind] = []
+
+    @Option(name: .customLong("arena-after-flush"), help: ArgumentHelp(
+        "keep or purge: return freed pages to the system after each flush (default keep, like Redis).", valueName: "keep|purge"))
+    var arenaAfterFlush: FlushOptions.AfterFlush = .keep
+
+    @Option(help: ArgumentHelp("Write memory over time to this CSV file (columns in the README).", valueName: "file.csv"))
+    var timeline: String?
+
+    @Option(name: .customLong("sample-every"), help: ArgumentHelp(
+        "Events between timeline samples (default: about 1,000 rows).", valueName: "n"))
+    var sampleEvery: Int?
+
     @Flag(name: .customLong("progress"), inversion: .prefixedNo,
           help: "Show progress on stderr (default: only when stderr is a terminal).")
     var progress: Bool?
@@ -52,8 +82,15 @@ struct Replay: ParsableCommand {
         guard let maxLine = ByteSize.parse(maxBodyBytes), maxLine > 0 else {
             fail("--max-body-bytes: '\(maxBodyBytes)' is not a size (examples: 1048576, 64KiB, 512MiB)", code: 64)
         }
-        let options = ReplayOptions(retryNoscript: !noRetry,
-                                    reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine))
+        if let sampleEvery, sampleEvery < 1 { fail("--sample-every must be at least 1", code: 64) }
+        if sampleEvery != nil, timeline == nil { fail("--sample-every needs --timeline FILE", code: 64) }
+        if timeline != nil, traces.count > 1 { fail("--timeline takes one trace at a time", code: 64) }
+        let options = ReplayOptions(
+            retryNoscript: !noRetry,
+            reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine),
+            flush: FlushOptions(mode: flushMode, lazyfreeLazyUserFlush: lazyfreeLazyUserFlush == .yes, afterFlush: arenaAfterFlush),
+            allocators: allocators.isEmpty ? [.arena] : allocators,
+            timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery) })
         let replayer: Replayer
         do {
             replayer = try Replayer(policies: policies, registry: registry, options: options)
@@ -77,6 +114,9 @@ struct Replay: ParsableCommand {
             do {
                 reports.append(try replayer.replay(path: path))
                 meter.finish()
+            } catch let error as OutputError {
+                meter.finish()
+                fail(error.description, code: 74)
             } catch let error as TraceError {
                 meter.finish()
                 let code: Int32 = switch error.kind {

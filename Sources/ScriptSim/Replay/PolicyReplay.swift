@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 
 /// Redis 7.4's GC cadence (`src/script_lua.c:luaGC`): every 50th tick runs one
 /// incremental step of 50 KiB of work. The counter is a static in Redis, so it
@@ -38,7 +39,17 @@ final class PolicyReplay {
     let catalog: ScriptCatalog
     let allocator: VMAllocator
     let retryNoscript: Bool
+    let flushOptions: FlushOptions
+    let closer: BackgroundCloser
     private(set) var vm: LuaVM
+    /// Events replayed so far (the index of the next one).
+    private(set) var events = 0
+    /// Take a timeline sample after every `sampleEvery` events (0: none).
+    var sampleEvery = 0
+    /// Samples taken since the replayer last collected them.
+    var samples: [TimelineSample] = []
+    private var pauses = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    private var applyNanoseconds: UInt64 = 0
     private(set) var result: PolicyResult
     /// Per script: 0 when not cached, else its `ScriptOrigin` raw value.
     private var origin: [UInt8] = []
@@ -55,15 +66,20 @@ final class PolicyReplay {
     static let maxErrorExamples = 5
     static let maxFailedSHAs = 1000
 
-    init(configuration: PolicyConfiguration, catalog: ScriptCatalog, retryNoscript: Bool, threadCache: Bool = true) throws(EngineError) {
+    init(configuration: PolicyConfiguration, catalog: ScriptCatalog, retryNoscript: Bool,
+         allocator kind: AllocatorKind = .arena, flush: FlushOptions = FlushOptions()) throws(EngineError) {
         policy = configuration.makePolicy()
         admission = configuration.makeAdmission()
         self.catalog = catalog
         self.retryNoscript = retryNoscript
-        allocator = try VMAllocator(threadCache: threadCache)
+        flushOptions = flush
+        closer = BackgroundCloser(purgeAfterClose: flush.afterFlush == .purge)
+        allocator = try VMAllocator(kind: kind)
         vm = try LuaVM(allocator: allocator)
         memory = RedisScriptMemory(layout: policy.entryLayout)
         result = PolicyResult(policy: configuration.spec.description)
+        result.allocator = kind.rawValue
+        sampleAllocator()
     }
 
     var cachedScripts: Int { cachedEval + cachedLoad }
@@ -76,7 +92,34 @@ final class PolicyReplay {
             origin.append(contentsOf: repeatElement(0, count: catalog.count - origin.count))
             evicted.append(contentsOf: repeatElement(false, count: catalog.count - evicted.count))
         }
-        for e in events { try apply(e) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { applyNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
+        for e in events {
+            try apply(e)
+            self.events += 1
+            if sampleEvery > 0, self.events % sampleEvery == 0 { takeSample() }
+        }
+    }
+
+    /// Records the state after the current event for the timeline.
+    func takeSample() {
+        let stats = sampleAllocator()
+        samples.append(TimelineSample(event: events, vmBytes: allocator.liveBytes, scriptBytes: memory.total,
+                                      cachedScripts: cachedScripts, allocatorActive: stats.active,
+                                      allocatorResident: stats.resident))
+    }
+
+    /// Reads the allocator's own statistics and keeps their peaks.
+    @discardableResult
+    private func sampleAllocator() -> AllocatorStatistics {
+        let s = allocator.statistics()
+        result.allocatorAllocated = s.allocated
+        result.allocatorActive = s.active
+        result.allocatorResident = s.resident
+        result.allocatorAllocatedPeak = max(result.allocatorAllocatedPeak, s.allocated)
+        result.allocatorActivePeak = max(result.allocatorActivePeak, s.active)
+        result.allocatorResidentPeak = max(result.allocatorResidentPeak, s.resident)
+        return s
     }
 
     private func apply(_ e: ReplayEvent) throws(EngineError) {
@@ -109,7 +152,7 @@ final class PolicyReplay {
                 _ = try create(id, as: .load)
             }
         case .flush:
-            try flush()
+            try flush(e.flushMode)
         case .exists:
             break
         }
@@ -204,11 +247,25 @@ final class PolicyReplay {
         result.promotions += 1
     }
 
-    /// SCRIPT FLUSH: a fresh VM and an empty cache; the old VM is closed.
-    private func flush() throws(EngineError) {
+    /// SCRIPT FLUSH (`scriptingReset`): the old VM is released — closed here, or
+    /// above 64 scripts with ASYNC handed to the background closer — then a
+    /// fresh VM and an empty cache are ready at once. The time this holds the
+    /// replay thread is the flush's pause.
+    private func flush(_ traced: FlushMode) throws(EngineError) {
         result.flushes += 1
-        vm.close()
+        sampleAllocator()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let old = vm
+        if flushOptions.closesInBackground(traced, scripts: cachedScripts) {
+            result.flushesAsync += 1
+            closer.close(old)
+        } else {
+            result.flushesSync += 1
+            old.close()
+            if flushOptions.afterFlush == .purge { allocator.purge() }
+        }
         vm = try LuaVM(allocator: allocator)
+        _ = pauses.record(DispatchTime.now().uptimeNanoseconds - start)
         for i in origin.indices where origin[i] != 0 || evicted[i] {
             origin[i] = 0
             evicted[i] = false
@@ -218,10 +275,12 @@ final class PolicyReplay {
         memory.reset()
         policy.removeAll()
         admission.removeAll()
+        sampleAllocator()
     }
 
     /// End of trace: final figures, a full GC for the retained figure, invariant checks.
     func finish() throws -> PolicyResult {
+        closer.waitForAll()
         var problems = policy.invariantViolations(cachedEval: cachedEval, cachedLoad: cachedLoad)
         if memory.entries != cachedScripts {
             problems.append("script memory model holds \(memory.entries) entries, cache holds \(cachedScripts)")
@@ -229,10 +288,21 @@ final class PolicyReplay {
         guard problems.isEmpty else { throw ReplayInvariantError(policy: result.policy, problems: problems) }
         result.cachedScripts = cachedScripts
         result.scriptBytes = memory.total
-        result.vmBytes = vm.liveBytes
+        result.vmBytes = allocator.liveBytes
+        vm.flushThreadCache()
+        let final = sampleAllocator()
+        result.allocatorFragmentation = final.fragmentation
+        if result.flushes > 0 {
+            result.flushPauseP50Seconds = Double(pauses.valueAtPercentile(50)) / 1e9
+            result.flushPauseP99Seconds = Double(pauses.valueAtPercentile(99)) / 1e9
+            result.flushPauseMaxSeconds = Double(pauses.max) / 1e9
+        }
+        result.backgroundCloseSeconds = closer.totalSeconds
+        result.backgroundCloseMaxSeconds = closer.maxSeconds
+        result.eventsPerSecond = applyNanoseconds == 0 ? 0 : Double(events) / (Double(applyNanoseconds) / 1e9)
         result.luaGCCountBytes = vm.luaCountBytes
         vm.collectGarbage()
-        result.vmBytesRetained = vm.liveBytes
+        result.vmBytesRetained = allocator.liveBytes
         result.vmBytesPeak = allocator.peakBytes
         result.compileSeconds = Double(compileNanoseconds) / 1e9
         result.recompileSeconds = Double(recompileNanoseconds) / 1e9

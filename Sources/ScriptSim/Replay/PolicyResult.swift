@@ -2,6 +2,8 @@
 /// keys (snake_case there), which are a stable contract.
 public struct PolicyResult: Equatable, Sendable {
     public var policy: String
+    /// The allocator the VMs used (`arena`, `arena-notcache`, `libc`).
+    public var allocator = AllocatorKind.arena.rawValue
     public var evalHits = 0
     public var evalMisses = 0
     public var evalshaHits = 0
@@ -10,6 +12,28 @@ public struct PolicyResult: Equatable, Sendable {
     public var retries = 0
     public var scriptLoads = 0
     public var flushes = 0
+    /// Flushes whose old VM was closed on the replay thread / handed to the background closer.
+    public var flushesSync = 0
+    public var flushesAsync = 0
+    /// Time each flush held the replay thread (close or handoff, and the fresh VM).
+    public var flushPauseP50Seconds = 0.0
+    public var flushPauseP99Seconds = 0.0
+    public var flushPauseMaxSeconds = 0.0
+    /// Time the background closer spent closing old VMs, in all and at most once.
+    public var backgroundCloseSeconds = 0.0
+    public var backgroundCloseMaxSeconds = 0.0
+    /// The allocator's own figures (arena stats, or glibc and RSS for libc), sampled
+    /// at every flush, timeline sample and the end; peaks are over those samples.
+    public var allocatorAllocated = 0
+    public var allocatorAllocatedPeak = 0
+    public var allocatorActive = 0
+    public var allocatorActivePeak = 0
+    public var allocatorResident = 0
+    public var allocatorResidentPeak = 0
+    /// active / allocated at the end.
+    public var allocatorFragmentation = 0.0
+    /// Events replayed per second of this policy's own replay time.
+    public var eventsPerSecond = 0.0
     /// Successful compiles (misses, retries and SCRIPT LOADs of new bodies).
     public var compiles = 0
     /// Bodies that did not compile (or carried an invalid shebang): not cached.

@@ -1,5 +1,53 @@
 import Foundation
 
+/// How SCRIPT FLUSH frees the old VM.
+public struct FlushOptions: Sendable {
+    public enum Mode: String, CaseIterable, Sendable {
+        /// As each SCRIPT FLUSH line says (no argument: `lazyfreeLazyUserFlush`).
+        case asTraced = "as-traced"
+        /// Every flush closes the old VM on the replay thread.
+        case sync
+        /// Every flush hands the old VM to the background closer (above 64 scripts).
+        case async
+    }
+    public enum AfterFlush: String, CaseIterable, Sendable {
+        /// Leave freed pages with the arena (Redis).
+        case keep
+        /// Return the arena's dirty pages to the system once the old VM is closed.
+        case purge
+    }
+    public var mode = Mode.asTraced
+    /// Redis's `lazyfree-lazy-user-flush`: what a SCRIPT FLUSH without argument does (Redis default: no).
+    public var lazyfreeLazyUserFlush = false
+    public var afterFlush = AfterFlush.keep
+
+    public init(mode: Mode = .asTraced, lazyfreeLazyUserFlush: Bool = false, afterFlush: AfterFlush = .keep) {
+        self.mode = mode
+        self.lazyfreeLazyUserFlush = lazyfreeLazyUserFlush
+        self.afterFlush = afterFlush
+    }
+
+    /// Redis frees synchronously at or below this many scripts, even when asked for ASYNC
+    /// (`LAZYFREE_THRESHOLD` in src/lazyfree.c).
+    public static let lazyfreeThreshold = 64
+
+    /// Whether a flush of `mode` with `scripts` cached closes in the background.
+    func closesInBackground(_ traced: FlushMode, scripts: Int) -> Bool {
+        let async: Bool
+        switch mode {
+        case .sync: async = false
+        case .async: async = true
+        case .asTraced:
+            switch traced {
+            case .sync: async = false
+            case .async: async = true
+            case .unspecified: async = lazyfreeLazyUserFlush
+            }
+        }
+        return async && scripts > Self.lazyfreeThreshold
+    }
+}
+
 /// How a replay runs.
 public struct ReplayOptions: Sendable {
     /// Retry EVALSHA that meets NOSCRIPT with EVAL of the body, when the trace
@@ -8,11 +56,20 @@ public struct ReplayOptions: Sendable {
     public var reader = TraceReaderOptions()
     /// Events handed to the policies at a time (bounded memory, one read for all policies).
     public var batchSize = 4096
+    public var flush = FlushOptions()
+    /// Every policy runs once per allocator.
+    public var allocators: [AllocatorKind] = [.arena]
+    /// Memory over time, written as CSV (nil: none).
+    public var timeline: TimelineOptions?
 
-    public init(retryNoscript: Bool = true, reader: TraceReaderOptions = TraceReaderOptions(), batchSize: Int = 4096) {
+    public init(retryNoscript: Bool = true, reader: TraceReaderOptions = TraceReaderOptions(), batchSize: Int = 4096,
+                flush: FlushOptions = FlushOptions(), allocators: [AllocatorKind] = [.arena], timeline: TimelineOptions? = nil) {
         self.retryNoscript = retryNoscript
         self.reader = reader
         self.batchSize = batchSize
+        self.flush = flush
+        self.allocators = allocators
+        self.timeline = timeline
     }
 }
 
@@ -66,19 +123,30 @@ public final class Replayer {
         let catalog = try ScriptCatalog()
         var runs: [PolicyReplay] = []
         for configuration in configurations {
-            runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, retryNoscript: options.retryNoscript))
+            for kind in options.allocators {
+                runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, retryNoscript: options.retryNoscript,
+                                             allocator: kind, flush: options.flush))
+            }
         }
+        let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path) }
         var batch: [ReplayEvent] = []
         batch.reserveCapacity(options.batchSize)
+        var timestamps: [Double?] = []
         var events = 0
 
         func dispatch() throws {
             guard !batch.isEmpty else { return }
+            if events == 0, let timeline = options.timeline {
+                let every = timeline.sampleEvery ?? Self.sampleInterval(reader: reader, batchEvents: batch.count)
+                for run in runs { run.sampleEvery = every }
+            }
             try batch.withUnsafeBufferPointer { events in
                 try Self.runInParallel(runs) { run in try run.apply(events) }
             }
+            if let timeline { try writeSamples(timeline, runs: runs, batchStart: events, timestamps: timestamps) }
             events += batch.count
             batch.removeAll(keepingCapacity: true)
+            timestamps.removeAll(keepingCapacity: true)
             onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
         }
 
@@ -98,13 +166,36 @@ public final class Replayer {
                 event = ReplayEvent(operation: .exists)
             }
             batch.append(event)
+            if timeline != nil { timestamps.append(command.timestamp) }
             if batch.count >= options.batchSize { try dispatch() }
         }
         try dispatch()
         reader.noteDistinct(scripts: catalog.withBody, bodyBytes: catalog.bodyBytes)
         var results: [PolicyResult] = []
         for run in runs { results.append(try run.finish()) }
+        try timeline?.close()
         return TraceReport(path: reader.displayPath, summary: reader.summary, policies: results)
+    }
+
+    /// About `TimelineOptions.targetRows` samples: the trace's size divided by
+    /// the bytes per event seen in the first batch (1,000 for standard input).
+    static func sampleInterval(reader: TraceReader, batchEvents: Int) -> Int {
+        guard let size = reader.fileSize, reader.bytesConsumed > 0 else { return 1000 }
+        let estimated = Double(size) * Double(batchEvents) / Double(reader.bytesConsumed)
+        return max(1, Int(estimated / Double(TimelineOptions.targetRows)))
+    }
+
+    private func writeSamples(_ w: TimelineWriter, runs: [PolicyReplay], batchStart: Int, timestamps: [Double?]) throws {
+        guard let count = runs.first?.samples.count, count > 0 else { return }
+        for i in 0..<count {
+            for run in runs {
+                let s = run.samples[i]
+                let index = s.event - 1 - batchStart
+                let ts = index >= 0 && index < timestamps.count ? timestamps[index] : nil
+                try w.row(s, timestamp: ts, policy: run.result.policy, allocator: run.result.allocator)
+            }
+        }
+        for run in runs { run.samples.removeAll(keepingCapacity: true) }
     }
 
     /// Runs `work` on every replay, in parallel when there are several, and

@@ -101,12 +101,22 @@ public struct ReportRenderer: Sendable {
         out += table(title: "hit rate", columns: ReportColumns.hits, rows: r.policies, markdown: markdown)
         out += "\n"
         out += table(title: "memory", columns: ReportColumns.memory, rows: r.policies, markdown: markdown)
+        out += "\n"
+        out += table(title: "flush and allocator", columns: ReportColumns.flushAndAllocator, rows: r.policies, markdown: markdown)
         return out
     }
 
     func table(title: String, columns: [ReportColumn], rows: [PolicyResult], markdown: Bool) -> String {
         let header = columns.map(\.title)
-        let body = rows.map { row in columns.map { Self.human($0.value(row), kind: $0.kind) } }
+        // With several allocators in one run, a policy's rows are told apart by allocator.
+        let severalAllocators = Set(rows.map(\.allocator)).count > 1
+        let body = rows.map { row in
+            columns.map { c -> String in
+                let cell = Self.human(c.value(row), kind: c.kind)
+                return c.key == "policy" && severalAllocators && !columns.contains { $0.key == "allocator" }
+                    ? "\(cell) [\(row.allocator)]" : cell
+            }
+        }
         var out = markdown ? "**\(title)**\n\n" : "\(title)\n"
         if markdown {
             out += "| " + header.joined(separator: " | ") + " |\n"
@@ -134,6 +144,8 @@ public struct ReportRenderer: Sendable {
         case (.int(let i), _): return String(i)
         case (.double(let d), .ratio): return String(format: "%.4f", d)
         case (.double(let d), .seconds): return String(format: "%.3fs", d)
+        case (.double(let d), .milliseconds): return String(format: "%.3f ms", d * 1000)
+        case (.double(let d), .rate): return String(Int(d.rounded()))
         case (.double(let d), _): return String(d)
         }
     }

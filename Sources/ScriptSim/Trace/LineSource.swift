@@ -16,8 +16,12 @@ final class LineSource {
     private var scanFrom = 0
     private var eof = false
     private(set) var lineNumber = 0
-    /// Bytes consumed so far (for progress).
+    /// Bytes read from the input so far (for progress).
     private(set) var bytesRead: Int64 = 0
+    /// Bytes of the lines handed out so far, terminators included.
+    private(set) var bytesConsumed: Int64 = 0
+    /// Size of the input when it is a regular file (nil for pipes and terminals).
+    private(set) var fileSize: Int64?
     /// Longest line accepted; a longer one is an error, so one bad line cannot exhaust memory.
     let maxLineBytes: Int
 
@@ -43,6 +47,7 @@ final class LineSource {
             }
             fd = d
             ownsDescriptor = true
+            if (st.st_mode & S_IFMT) == S_IFREG { fileSize = Int64(st.st_size) }
         }
     }
 
@@ -65,6 +70,7 @@ final class LineSource {
                 var end = nl
                 if end > start, buffer.base[end - 1] == 0x0D { end -= 1 }
                 scanFrom = nl + 1
+                bytesConsumed += Int64(nl + 1 - start)
                 guard end - start <= maxLineBytes else { throw tooLong() }
                 return try body(buffer.slice(start..<end))
             }
@@ -77,6 +83,7 @@ final class LineSource {
                 lineNumber += 1
                 var end = buffer.count
                 if buffer.base[end - 1] == 0x0D { end -= 1 }
+                bytesConsumed += Int64(buffer.count - start)
                 scanFrom = buffer.count
                 guard end - start <= maxLineBytes else { throw tooLong() }
                 return try body(buffer.slice(start..<end))

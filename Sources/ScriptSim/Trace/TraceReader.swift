@@ -67,6 +67,12 @@ public final class TraceReader {
     /// Bytes read from the input so far.
     public var bytesRead: Int64 { source.bytesRead }
 
+    /// Bytes of the lines processed so far.
+    public var bytesConsumed: Int64 { source.bytesConsumed }
+
+    /// Size of the trace when it is a regular file.
+    public var fileSize: Int64? { source.fileSize }
+
     /// Reads the trace to its end, calling `body` for each script command in order.
     /// Throws `TraceError` for the first malformed line (unless skipping) and
     /// rethrows what `body` throws.

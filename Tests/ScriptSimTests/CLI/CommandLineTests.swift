@@ -137,8 +137,7 @@ import Testing
             let policies = (json["traces"] as! [[String: Any]])[0]["policies"] as! [[String: Any]]
             return policies.map { p in
                 var p = p
-                p["compile_seconds"] = nil
-                p["recompile_seconds"] = nil
+                for key in ReportColumns.timingKeys { p[key] = nil }
                 return p as NSDictionary
             }
         }

@@ -48,3 +48,37 @@ import Testing
         #expect(text.contains("5.86 KiB"))
     }
 }
+
+@Suite struct TimelineTests {
+    @Test func timelineHasOneRowPerSampleAndPolicy() throws {
+        let trace = (0..<1000).map { "1732460000.\(String(format: "%06d", $0)) \"EVAL\" \"return \($0 % 300)\" \"0\"\n" }.joined()
+        let path = try writeTrace(trace)
+        let out = path + ".timeline.csv"
+        _ = try Replayer(policies: ["unbounded", "eval-lru:entries=100"],
+                         options: ReplayOptions(batchSize: 64, timeline: TimelineOptions(path: out, sampleEvery: 100))).replay(path: path)
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        #expect(lines[0] == "event,timestamp,policy,allocator,vm_bytes,script_bytes,cached_scripts,allocator_active,allocator_resident")
+        #expect(lines.count == 1 + 10 * 2)
+        #expect(lines[1].hasPrefix("100,1732460000.000099,unbounded,arena,"))
+        #expect(lines[2].hasPrefix("100,1732460000.000099,eval-lru:entries=100,arena,"))
+        let last = lines[20].split(separator: ",")
+        #expect(last[0] == "1000")
+        #expect(last[6] == "100", "eval-lru holds 100 scripts at the end")
+    }
+
+    @Test func aFailedWriteLeavesNoTimeline() throws {
+        let path = try writeTrace("EVAL \"return 1\" 0\n")
+        let r = try CommandLineTests().run(["replay", path, "--timeline", "/dev/full"])
+        #expect(r.status == 74)
+        #expect(r.stderr == "/dev/full: cannot write timeline: No space left on device\n")
+        #expect(r.stdout.isEmpty)
+        // A bad trace with a regular file: no file appears, complete or partial.
+        let bad = try writeTrace("EVAL \"return 1\" 0\nEVAL x\n")
+        let out = bad + ".csv"
+        let r2 = try CommandLineTests().run(["replay", bad, "--timeline", out])
+        #expect(r2.status == 65)
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let dir = (out as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).allSatisfy { !$0.contains("partial") })
+    }
+}

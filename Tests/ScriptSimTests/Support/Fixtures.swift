@@ -40,5 +40,11 @@ func withoutTimes(_ r: PolicyResult) -> PolicyResult {
     var r = r
     r.compileSeconds = 0
     r.recompileSeconds = 0
+    r.flushPauseP50Seconds = 0
+    r.flushPauseP99Seconds = 0
+    r.flushPauseMaxSeconds = 0
+    r.backgroundCloseSeconds = 0
+    r.backgroundCloseMaxSeconds = 0
+    r.eventsPerSecond = 0
     return r
 }
