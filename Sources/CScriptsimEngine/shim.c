@@ -19,7 +19,18 @@
 
 int csim_arena_create(unsigned *arena_out) {
     size_t sz = sizeof(unsigned);
-    return mallctl("arenas.create", arena_out, &sz, NULL, 0);
+    int rc = mallctl("arenas.create", arena_out, &sz, NULL, 0);
+    if (rc) return rc;
+    /* No time-based purging: a replay runs faster than the trace's own time,
+     * so wall-clock decay would make resident figures differ from run to run.
+     * Freed pages stay until an explicit purge (--arena-after-flush purge). */
+    ssize_t never = -1;
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.dirty_decay_ms", *arena_out);
+    mallctl(name, NULL, NULL, &never, sizeof never);
+    snprintf(name, sizeof name, "arena.%u.muzzy_decay_ms", *arena_out);
+    mallctl(name, NULL, NULL, &never, sizeof never);
+    return 0;
 }
 
 static int arena_ctl(unsigned arena, const char *op) {

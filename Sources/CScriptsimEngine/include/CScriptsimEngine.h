@@ -95,7 +95,9 @@ void csim_glibc_trim(void);
 /* Resident set size of this process, from /proc/self/statm. */
 uint64_t csim_process_rss(void);
 
-/* Creates a fresh jemalloc arena (mallctl "arenas.create"). Returns 0 or an errno. */
+/* Creates a fresh jemalloc arena (mallctl "arenas.create") with time-based
+ * decay turned off, so its resident figures do not depend on wall-clock time.
+ * Returns 0 or an errno. */
 int csim_arena_create(unsigned *arena_out);
 
 /* Destroys an arena that holds no live block (mallctl "arena.<i>.destroy"),
