@@ -14,7 +14,7 @@ public struct GeneratorOptions: Sendable, Equatable {
     /// Distinct inlined values (nil: a fresh value every time, so every such body is new).
     public var inlineValues: Int?
     /// Body sizes in bytes, chosen uniformly per script.
-    public var bodyBytes = 80...600
+    public var bodyBytes = 100...600
     /// A SCRIPT FLUSH every this many events (nil: none).
     public var flushEvery: Int?
     /// What those flushes say.
@@ -39,7 +39,7 @@ public struct GeneratorOptions: Sendable, Equatable {
         if !(0...1).contains(evalShare) { return "--eval-share must be between 0 and 1" }
         if !(0...1).contains(inlineShare) { return "--inline-share must be between 0 and 1" }
         if let v = inlineValues, v < 1 { return "--inline-values must be at least 1" }
-        if bodyBytes.lowerBound < 40 { return "--body-bytes must start at 40 or more (a script needs room for its code)" }
+        if bodyBytes.lowerBound < 100 { return "--body-bytes must start at 100 or more (a script needs room for its code)" }
         if let f = flushEvery, f < 2 { return "--flush-every must be at least 2" }
         if !(rate > 0) { return "--rate must be positive" }
         if clients < 1 { return "--clients must be at least 1" }
@@ -64,29 +64,36 @@ public struct WorkloadGenerator {
     /// Statements a script is built from: real Redis calls on keys of their
     /// own type (so the scripts run without WRONGTYPE errors), using the
     /// script's argument `arg` (ARGV[1]) and ARGV[2].
+    /// Each statement stands alone (locals live in their own `do` block), so
+    /// a body of any length compiles and runs.
     static let statements = [
-        "local current = redis.call('GET', KEYS[1] .. ':s')",
+        "redis.call('GET', KEYS[1] .. ':s')",
         "redis.call('SET', KEYS[1] .. ':s', arg, 'EX', tonumber(ARGV[2]) or 60)",
-        "local n = redis.call('INCRBY', KEYS[1] .. ':n', tonumber(ARGV[2]) or 1)",
+        "redis.call('INCRBY', KEYS[1] .. ':n', tonumber(ARGV[2]) or 1)",
         "redis.call('HSET', KEYS[1] .. ':h', 'last', arg)",
-        "local fields = redis.call('HLEN', KEYS[1] .. ':h')",
+        "redis.call('HLEN', KEYS[1] .. ':h')",
         "redis.call('ZADD', KEYS[1] .. ':z', tonumber(ARGV[2]) or 0, arg)",
         "redis.call('ZREMRANGEBYRANK', KEYS[1] .. ':z', 0, -101)",
         "redis.call('LPUSH', KEYS[1] .. ':l', arg)",
         "redis.call('LTRIM', KEYS[1] .. ':l', 0, 99)",
         "redis.call('SADD', KEYS[1] .. ':t', arg)",
-        "local ttl = redis.call('TTL', KEYS[1] .. ':s')",
-        "if ttl and ttl < 0 then redis.call('EXPIRE', KEYS[1] .. ':s', 3600) end",
-        "local size = redis.call('SCARD', KEYS[1] .. ':t')",
-        "if size > 1000 then redis.call('SPOP', KEYS[1] .. ':t') end",
+        "do local ttl = redis.call('TTL', KEYS[1] .. ':s') if ttl < 0 then redis.call('EXPIRE', KEYS[1] .. ':s', 3600) end end",
+        "do local size = redis.call('SCARD', KEYS[1] .. ':t') if size > 1000 then redis.call('SPOP', KEYS[1] .. ':t') end end",
     ]
 
+    /// A script of exactly `bytes` bytes: statements while they fit, then a
+    /// comment line to make up the rest (real scripts carry comments too).
     static func script(index: Int, bytes: Int, rng: inout SeededRandom) -> String {
+        let tail = "return redis.call('EXISTS', KEYS[1] .. ':s')"
         var body = "-- script \(index)\nlocal arg = ARGV[1]\n"
-        while body.utf8.count < bytes - 40 {
-            body += statements[rng.below(statements.count)] + "\n"
+        while true {
+            let statement = statements[rng.below(statements.count)]
+            guard body.utf8.count + statement.utf8.count + 1 + tail.utf8.count <= bytes else { break }
+            body += statement + "\n"
         }
-        return body + "return redis.call('EXISTS', KEYS[1] .. ':s')"
+        let room = bytes - body.utf8.count - tail.utf8.count
+        if room >= 4 { body += "--" + String(repeating: " ", count: room - 3) + "\n" }
+        return body + tail
     }
 
     /// The script with its argument written in (what an application that
@@ -103,7 +110,8 @@ public struct WorkloadGenerator {
         var loaded = [Bool](repeating: false, count: scripts.count)
         var written = 0
         var time = o.startTime
-        var sinceFlush = 0
+        /// A script just loaded, whose EVALSHA comes next.
+        var pendingEvalsha: Int?
 
         func emit(_ args: [String]) throws {
             var line = ""
@@ -118,35 +126,40 @@ public struct WorkloadGenerator {
             written += 1
         }
 
+        func call(_ s: Int) -> [String] {
+            ["1", "app:\(s):\(rng.below(1000))", String(1 + rng.below(100)), String(1 + rng.below(1000))]
+        }
+
         while written < o.events {
-            if let every = o.flushEvery, sinceFlush >= every - 1 {
+            if let every = o.flushEvery, (written + 1) % every == 0 {
                 switch o.flushMode {
                 case .sync: try emit(["SCRIPT", "FLUSH", "SYNC"])
                 case .async: try emit(["SCRIPT", "FLUSH", "ASYNC"])
                 case .unspecified: try emit(["SCRIPT", "FLUSH"])
                 }
-                sinceFlush = 0
+                continue
+            }
+            if let s = pendingEvalsha {
+                pendingEvalsha = nil
+                try emit(["EVALSHA", Self.sha1Hex(scripts[s])] + call(s))
                 continue
             }
             let s = zipf.draw(&rng)
-            let key = "app:\(s):\(rng.below(1000))"
-            let args = [String(1 + rng.below(100)), String(1 + rng.below(1000))]
             if rng.unit() < o.evalShare {
                 var body = scripts[s]
                 if rng.unit() < o.inlineShare {
                     let value = o.inlineValues.map { "v\(rng.below($0))" } ?? "v\(rng.next() % 1_000_000_000_000)"
                     body = Self.inlined(body, value: value)
                 }
-                try emit(["EVAL", body, "1", key] + args)
+                try emit(["EVAL", body] + call(s))
+            } else if !loaded[s] {
+                // The client loads its script once, then calls it by SHA1.
+                try emit(["SCRIPT", "LOAD", scripts[s]])
+                loaded[s] = true
+                pendingEvalsha = s
             } else {
-                if !loaded[s], written + 2 <= o.events {
-                    try emit(["SCRIPT", "LOAD", scripts[s]])
-                    loaded[s] = true
-                    sinceFlush += 1
-                }
-                try emit(["EVALSHA", Self.sha1Hex(scripts[s]), "1", key] + args)
+                try emit(["EVALSHA", Self.sha1Hex(scripts[s])] + call(s))
             }
-            sinceFlush += 1
         }
     }
 
