@@ -69,6 +69,9 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Write memory over time to this CSV file (columns in the README).", valueName: "file.csv"))
     var timeline: String?
 
+    @Option(help: ArgumentHelp("With --timeline: also draw VM bytes over the trace per policy as SVG.", valueName: "file.svg"))
+    var plot: String?
+
     @Option(name: .customLong("sample-every"), help: ArgumentHelp(
         "Events between timeline samples (default: about 1,000 rows).", valueName: "n"))
     var sampleEvery: Int?
@@ -85,6 +88,7 @@ struct Replay: ParsableCommand {
         if let sampleEvery, sampleEvery < 1 { fail("--sample-every must be at least 1", code: 64) }
         if sampleEvery != nil, timeline == nil { fail("--sample-every needs --timeline FILE", code: 64) }
         if timeline != nil, traces.count > 1 { fail("--timeline takes one trace at a time", code: 64) }
+        if plot != nil, timeline == nil { fail("--plot needs --timeline FILE.csv (the plot draws its samples)", code: 64) }
         let options = ReplayOptions(
             retryNoscript: !noRetry,
             reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine),
@@ -130,6 +134,7 @@ struct Replay: ParsableCommand {
                 fail("scriptsim: \(error)", code: 70)
             }
         }
+        if let plot, let report = reports.first { writeFile(plot, SweepRenderer.timelinePlot(report)) }
         let text = ReportRenderer(format: format).render(reports)
         guard Stdout.write(text) else {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)

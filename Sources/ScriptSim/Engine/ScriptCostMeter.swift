@@ -20,14 +20,17 @@ public final class ScriptCostMeter {
     deinit { vm.close() }
 
     /// VM bytes the compiled `code` keeps; 0 when it does not compile.
-    public func measure(_ code: UnsafeBufferPointer<UInt8>) -> Int {
+    public func measure(_ code: UnsafeBufferPointer<UInt8>) -> Int { measureIfCompiles(code) ?? 0 }
+
+    /// VM bytes the compiled `code` keeps, or nil when it does not compile.
+    public func measureIfCompiles(_ code: UnsafeBufferPointer<UInt8>) -> Int? {
         vm.drop(slot: Self.slot)
         vm.collectGarbage()
         let before = vm.liveBytes
         do {
             try vm.compile(code, slot: Self.slot, sha: "")
         } catch {
-            return 0
+            return nil
         }
         vm.collectGarbage()
         return max(0, vm.liveBytes - before)

@@ -79,6 +79,19 @@ public struct TraceReport: Equatable, Sendable {
     public var summary: TraceSummary
     /// One result per policy, in the order the policies were given.
     public var policies: [PolicyResult]
+    /// VM bytes over the trace per policy, when a timeline was asked for.
+    public var timeline: [TimelineSeries] = []
+}
+
+/// One policy's VM bytes at each timeline sample.
+public struct TimelineSeries: Equatable, Sendable {
+    public var label: String
+    public var points: [TimelinePoint]
+}
+
+public struct TimelinePoint: Equatable, Sendable {
+    public var event: Int
+    public var vmBytes: Int
 }
 
 /// Progress of a running replay, for a status line on stderr.
@@ -118,8 +131,6 @@ public final class Replayer {
 
     /// Replays the trace at `path` ("-" for standard input).
     public func replay(path: String) throws -> TraceReport {
-        let reader = try TraceReader(path: path, options: options.reader)
-        reader.onInvalidLine = onInvalidLine
         let catalog = try ScriptCatalog()
         var runs: [PolicyReplay] = []
         for configuration in configurations {
@@ -129,25 +140,46 @@ public final class Replayer {
             }
         }
         let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path) }
-        var batch: [ReplayEvent] = []
-        batch.reserveCapacity(options.batchSize)
-        var timestamps: [Double?] = []
+        var series = runs.map { TimelineSeries(label: $0.result.policy + (options.allocators.count > 1 ? " [\($0.result.allocator)]" : ""), points: []) }
         var events = 0
-
-        func dispatch() throws {
-            guard !batch.isEmpty else { return }
+        let reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
+                                         onInvalidLine: onInvalidLine) { batch, timestamps, reader in
             if events == 0, let timeline = options.timeline {
                 let every = timeline.sampleEvery ?? Self.sampleInterval(reader: reader, batchEvents: batch.count)
                 for run in runs { run.sampleEvery = every }
             }
-            try batch.withUnsafeBufferPointer { events in
-                try Self.runInParallel(runs) { run in try run.apply(events) }
+            try Self.runInParallel(runs) { run in try run.apply(batch) }
+            if let timeline {
+                for (i, run) in runs.enumerated() { series[i].points += run.samples.map { TimelinePoint(event: $0.event, vmBytes: $0.vmBytes) } }
+                try writeSamples(timeline, runs: runs, batchStart: events, timestamps: timestamps)
             }
-            if let timeline { try writeSamples(timeline, runs: runs, batchStart: events, timestamps: timestamps) }
             events += batch.count
+            onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
+        }
+        var results: [PolicyResult] = []
+        for run in runs { results.append(try run.finish()) }
+        try timeline?.close()
+        return TraceReport(path: reader.displayPath, summary: reader.summary, policies: results, timeline: timeline == nil ? [] : series)
+    }
+
+    /// Reads a trace once: parses and hashes each line, interns scripts into
+    /// `catalog`, and hands the compact events to `handle` in batches of
+    /// `options.batchSize` (with each event's trace timestamp when asked).
+    /// Returns the reader, whose summary is complete.
+    static func readEvents(path: String, options: ReplayOptions, catalog: ScriptCatalog, keepTimestamps: Bool,
+                           onInvalidLine: ((TraceError) -> Void)?,
+                           _ handle: (UnsafeBufferPointer<ReplayEvent>, [Double?], TraceReader) throws -> Void) throws -> TraceReader {
+        let reader = try TraceReader(path: path, options: options.reader)
+        reader.onInvalidLine = onInvalidLine
+        var batch: [ReplayEvent] = []
+        batch.reserveCapacity(options.batchSize)
+        var timestamps: [Double?] = []
+
+        func dispatch() throws {
+            guard !batch.isEmpty else { return }
+            try batch.withUnsafeBufferPointer { try handle($0, timestamps, reader) }
             batch.removeAll(keepingCapacity: true)
             timestamps.removeAll(keepingCapacity: true)
-            onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
         }
 
         try reader.forEachCommand { command in
@@ -166,15 +198,12 @@ public final class Replayer {
                 event = ReplayEvent(operation: .exists)
             }
             batch.append(event)
-            if timeline != nil { timestamps.append(command.timestamp) }
+            if keepTimestamps { timestamps.append(command.timestamp) }
             if batch.count >= options.batchSize { try dispatch() }
         }
         try dispatch()
         reader.noteDistinct(scripts: catalog.withBody, bodyBytes: catalog.bodyBytes)
-        var results: [PolicyResult] = []
-        for run in runs { results.append(try run.finish()) }
-        try timeline?.close()
-        return TraceReport(path: reader.displayPath, summary: reader.summary, policies: results)
+        return reader
     }
 
     /// About `TimelineOptions.targetRows` samples: the trace's size divided by

@@ -58,6 +58,8 @@ public final class ScriptCatalog {
         var redisBytes: Int
         /// VM bytes the compiled function holds (0 if it does not compile).
         var vmBytes: Int
+        /// Whether the body compiles (shebang included): false also while the body is unknown.
+        var compiles: Bool
     }
 
     private(set) var entries: [Entry] = []
@@ -90,6 +92,9 @@ public final class ScriptCatalog {
         return index[key] ?? add(key)
     }
 
+    /// Whether the body of `id` compiles (known from measuring it).
+    func compiles(_ id: ScriptID) -> Bool { entries[Int(id)].compiles }
+
     /// Whether the body of `id` is known (a client can retry EVALSHA with EVAL).
     func hasBody(_ id: ScriptID) -> Bool { entries[Int(id)].body != nil }
 
@@ -112,7 +117,7 @@ public final class ScriptCatalog {
     private func add(_ key: SHA1Key) -> ScriptID {
         precondition(entries.count < Int(UInt32.max), "too many distinct scripts")
         let id = ScriptID(entries.count)
-        entries.append(Entry(sha: key, body: nil, redisBytes: RedisScriptMemory.shaKeyBytes, vmBytes: 0))
+        entries.append(Entry(sha: key, body: nil, redisBytes: RedisScriptMemory.shaKeyBytes, vmBytes: 0, compiles: false))
         index[key] = id
         return id
     }
@@ -120,8 +125,10 @@ public final class ScriptCatalog {
     private func attach(_ body: UnsafeBufferPointer<UInt8>, to id: ScriptID) {
         entries[Int(id)].body = Array(body)
         entries[Int(id)].redisBytes = RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: body.count)
-        if case .success(let offset) = Shebang.codeOffset(body) {
-            entries[Int(id)].vmBytes = meter.measure(UnsafeBufferPointer(rebasing: body[offset...]))
+        if case .success(let offset) = Shebang.codeOffset(body),
+           let bytes = meter.measureIfCompiles(UnsafeBufferPointer(rebasing: body[offset...])) {
+            entries[Int(id)].vmBytes = bytes
+            entries[Int(id)].compiles = true
         }
         bodyBytes += body.count
         withBody += 1

@@ -1,0 +1,281 @@
+import Foundation
+
+/// What `scriptsim sweep` varies: one parameter of one policy over a set of values.
+public struct SweepSpec: Sendable {
+    /// The policy with its other parameters, e.g. `eval-lru:promote-on-load=yes`.
+    public var policy: String
+    public var key: String
+    public var values: [Int]
+    public var targets: [SweepTarget]
+    /// At most this many full replays where the one-pass model covers the rest.
+    public var maxReplays: Int
+
+    public init(policy: String, key: String, values: [Int], targets: [SweepTarget] = [], maxReplays: Int = 8) {
+        self.policy = policy
+        self.key = key
+        self.values = values
+        self.targets = targets
+        self.maxReplays = maxReplays
+    }
+
+    /// Parses `--vary KEY=A..B` (with `points` values, log-spaced unless
+    /// `linear`) or `KEY=V1,V2,...`, checking KEY against the registry.
+    public static func values(_ vary: String, policy: String, points: Int, linear: Bool,
+                              registry: PolicyRegistry = .builtIn) throws(PolicySpecError) -> (key: String, values: [Int]) {
+        let base = try registry.configuration(policy).spec
+        guard let eq = vary.firstIndex(of: "=") else { throw PolicySpecError("--vary '\(vary)': expected KEY=FROM..TO or KEY=V1,V2,...") }
+        let key = vary[..<eq].lowercased()
+        let rest = String(vary[vary.index(after: eq)...])
+        guard let entry = registry.entries.first(where: { $0.name == base.name }),
+              let parameter = entry.parameters.first(where: { $0.key == key }),
+              parameter.kind == .count || parameter.kind == .bytes else {
+            let numeric = registry.entries.first { $0.name == base.name }?.parameters
+                .filter { $0.kind == .count || $0.kind == .bytes }.map(\.key) ?? []
+            throw PolicySpecError("--vary: policy '\(base.name)' has no numeric parameter '\(key)'; it can vary: \(numeric.isEmpty ? "nothing" : numeric.joined(separator: ", "))")
+        }
+        func number(_ s: String) throws(PolicySpecError) -> Int {
+            let v = parameter.kind == .bytes ? ByteSize.parse(s) : Int(s.trimmingCharacters(in: .whitespaces))
+            guard let v, v >= 1 else {
+                throw PolicySpecError("--vary \(key): '\(s)' is not a \(parameter.kind == .bytes ? "size" : "whole number") of at least 1")
+            }
+            return v
+        }
+        var values: [Int]
+        if rest.contains("..") {
+            let ends = rest.components(separatedBy: "..")
+            guard ends.count == 2 else { throw PolicySpecError("--vary \(key): expected FROM..TO") }
+            let lo = try number(ends[0]), hi = try number(ends[1])
+            guard lo < hi else { throw PolicySpecError("--vary \(key): FROM must be below TO") }
+            guard points >= 2 else { throw PolicySpecError("--points must be at least 2") }
+            values = (0..<points).map { i in
+                let f = Double(i) / Double(points - 1)
+                let v = linear ? Double(lo) + f * Double(hi - lo) : exp(log(Double(lo)) + f * (log(Double(hi)) - log(Double(lo))))
+                return Int(v.rounded())
+            }
+        } else {
+            values = []
+            for part in rest.split(separator: ",") { values.append(try number(String(part))) }
+        }
+        values = Array(Set(values)).sorted()
+        guard !values.isEmpty else { throw PolicySpecError("--vary \(key): no values") }
+        return (key, values)
+    }
+}
+
+/// One limit's figures.
+public struct SweepRow: Equatable, Sendable {
+    public var value: Int
+    /// The canonical spec at this limit.
+    public var policy: String
+    /// "replay" (every figure measured) or "model" (counts from the one-pass model; no memory figures).
+    public var source: String
+    public var hitRate: Double
+    public var noscript: Int
+    public var retries: Int
+    public var compiles: Int
+    public var evictions: Int
+    public var cachedScripts: Int
+    public var vmBytesPeak: Int?
+    public var vmBytesRetained: Int?
+    public var scriptBytesPeak: Int?
+
+    func value(of metric: SweepTarget.Metric) -> Double? {
+        switch metric {
+        case .hitRate: return hitRate
+        case .noscript: return Double(noscript)
+        case .compiles: return Double(compiles)
+        case .evictions: return Double(evictions)
+        case .retries: return Double(retries)
+        case .vmBytesPeak: return vmBytesPeak.map(Double.init)
+        case .vmBytesRetained: return vmBytesRetained.map(Double.init)
+        case .scriptBytesPeak: return scriptBytesPeak.map(Double.init)
+        }
+    }
+}
+
+public struct SweepReport: Equatable, Sendable {
+    public var path: String
+    public var policy: String
+    public var key: String
+    /// Whether the values are bytes (plots use a log axis then).
+    public var bytes: Bool
+    public var rows: [SweepRow]
+    /// Why the one-pass model was not used, or where it was not exact (empty: it was exact everywhere it ran).
+    public var modelNotes: [String]
+    public var replays: Int
+    /// The `recommended:` or `no limit meets` line (nil without targets).
+    public var recommendation: String?
+}
+
+/// Replays a trace under one policy at many limits. The trace is parsed and
+/// hashed once (its compact events are spooled to a temporary file); for
+/// count limits of LRU-style policies a one-pass stack-distance model gives
+/// every limit's counts and picks the few limits worth a full replay.
+public final class Sweeper {
+    public let spec: SweepSpec
+    public let options: ReplayOptions
+    public var onInvalidLine: ((TraceError) -> Void)?
+
+    public init(spec: SweepSpec, options: ReplayOptions = ReplayOptions()) {
+        self.spec = spec
+        self.options = options
+    }
+
+    func configuration(_ value: Int) throws(PolicySpecError) -> PolicyConfiguration {
+        let base = try PolicyRegistry.builtIn.configuration(spec.policy).spec
+        var params = base.parameters.filter { $0.key != spec.key }
+        params.append((spec.key, String(value)))
+        let text = base.name + ":" + params.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        return try PolicyRegistry.builtIn.configuration(text)
+    }
+
+    /// Whether the stack-distance model applies: an `entries` limit of a
+    /// recency policy that admits everything (and, for pinned-loaded, no byte limit).
+    func modelKind() -> (applies: Bool, promote: Bool, why: String?) {
+        guard spec.key == "entries" else { return (false, false, "the one-pass model covers entries limits only; every point is replayed") }
+        guard let base = try? PolicyRegistry.builtIn.configuration(spec.policy).spec else { return (false, false, nil) }
+        if base["admit"] == "second-hit" { return (false, false, "an admission filter breaks LRU's inclusion property; every point is replayed") }
+        switch base.name {
+        case "eval-lru": return (true, base["promote-on-load"] == "yes", nil)
+        case "pinned-loaded" where base["bytes"] == nil: return (true, true, nil)
+        default: return (false, false, "no one-pass model for \(base.name); every point is replayed")
+        }
+    }
+
+    public func run(path: String) throws -> SweepReport {
+        let catalog = try ScriptCatalog()
+        let spool = try EventSpool()
+        let kind = modelKind()
+        let model = kind.applies ? StackDistanceModel(catalog: catalog, retry: options.retryNoscript, promoteOnLoad: kind.promote) : nil
+        // Pass 1: parse and hash once; spool the events; run the model alongside.
+        let reader = try Replayer.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: false,
+                                             onInvalidLine: onInvalidLine) { batch, _, _ in
+            try spool.append(batch)
+            model?.consume(batch)
+        }
+        var notes: [String] = kind.why.map { [$0] } ?? []
+        // Choose the limits to replay in full.
+        var modelled: [Int: ModelledResult] = [:]
+        var replayValues = Set<Int>()
+        if let model {
+            for v in spec.values { modelled[v] = model.result(entries: v) }
+            let inexact = spec.values.filter { !model.isExact(entries: $0) }
+            if !inexact.isEmpty {
+                var ranges: [String] = []
+                if model.inexactUpTo > 0 { ranges.append("entries<=\(model.inexactUpTo)") }
+                if let above = model.inexactAbove { ranges.append("entries>\(above)") }
+                notes.append("one-pass model not exact for \(ranges.joined(separator: " and ")) (" + model.inexactReasons.sorted().joined(separator: "; ")
+                             + "): those \(inexact.count) limit(s) are replayed in full")
+            }
+            replayValues.formUnion(inexact)
+            replayValues.formUnion(pickReplays(modelled, exactValues: spec.values.filter { model.isExact(entries: $0) }))
+        } else {
+            replayValues = Set(spec.values)
+        }
+        // Pass 2: full replays of the chosen limits, in parallel, from the spool.
+        let chosen = spec.values.filter { replayValues.contains($0) }
+        var runs: [PolicyReplay] = []
+        for v in chosen {
+            runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, retryNoscript: options.retryNoscript,
+                                         allocator: options.allocators.first ?? .arena, flush: options.flush))
+        }
+        try spool.forEachBatch(options.batchSize) { batch in
+            try Replayer.runInParallel(runs) { run in try run.apply(batch) }
+        }
+        var replayed: [Int: PolicyResult] = [:]
+        for (v, run) in zip(chosen, runs) { replayed[v] = try run.finish() }
+
+        var rows: [SweepRow] = []
+        for v in spec.values {
+            let policy = try configuration(v).spec.description
+            if let r = replayed[v] {
+                rows.append(SweepRow(value: v, policy: policy, source: "replay", hitRate: r.hitRate, noscript: r.noscript,
+                                     retries: r.retries, compiles: r.compiles, evictions: r.evictions, cachedScripts: r.cachedScripts,
+                                     vmBytesPeak: r.vmBytesPeak, vmBytesRetained: r.vmBytesRetained, scriptBytesPeak: r.scriptBytesPeak))
+            } else if let m = modelled[v] {
+                rows.append(SweepRow(value: v, policy: policy, source: "model", hitRate: m.hitRate, noscript: m.noscript,
+                                     retries: m.retries, compiles: m.compiles, evictions: m.evictions, cachedScripts: m.cachedScripts,
+                                     vmBytesPeak: nil, vmBytesRetained: nil, scriptBytesPeak: nil))
+            }
+        }
+        let isBytes = (try? PolicyRegistry.builtIn.configuration(spec.policy)).flatMap { c in
+            PolicyRegistry.builtIn.entries.first { $0.name == c.spec.name }?.parameters.first { $0.key == spec.key }?.kind
+        } == .bytes
+        return SweepReport(path: reader.displayPath, policy: try PolicyRegistry.builtIn.configuration(spec.policy).spec.name,
+                           key: spec.key, bytes: isBytes, rows: rows, modelNotes: notes, replays: chosen.count,
+                           recommendation: spec.targets.isEmpty ? nil : Self.recommend(rows, targets: spec.targets, key: spec.key, bytes: isBytes))
+    }
+
+    /// The limits worth a full replay: the ends, the smallest limit the model
+    /// says meets the count targets (and its neighbours, for byte targets),
+    /// then where the hit rate changes most between chosen limits.
+    func pickReplays(_ modelled: [Int: ModelledResult], exactValues: [Int]) -> Set<Int> {
+        let values = exactValues
+        guard let first = values.first, let last = values.last else { return [] }
+        var chosen: Set<Int> = [first, last]
+        let countTargets = spec.targets.filter { !$0.metric.needsReplay }
+        if !spec.targets.isEmpty {
+            let meeting = values.first { v in
+                countTargets.allSatisfy { t in modelled[v].map { m in t.met(by: Self.modelValue(m, t.metric)) } ?? false }
+            }
+            if let meeting, let i = values.firstIndex(of: meeting) {
+                chosen.formUnion(values[max(0, i - 1)...min(values.count - 1, i + 2)])
+            }
+        }
+        while chosen.count < min(spec.maxReplays, values.count) {
+            let sorted = values.filter { chosen.contains($0) }
+            var best: (gap: Double, value: Int)?
+            for (a, b) in zip(sorted, sorted.dropFirst()) {
+                let inner = values.filter { $0 > a && $0 < b }
+                guard !inner.isEmpty else { continue }
+                let gap = abs((modelled[b]?.hitRate ?? 0) - (modelled[a]?.hitRate ?? 0))
+                let mid = inner[inner.count / 2]
+                if best == nil || gap > best!.gap { best = (gap, mid) }
+            }
+            guard let pick = best else { break }
+            chosen.insert(pick.value)
+        }
+        return chosen
+    }
+
+    static func modelValue(_ m: ModelledResult, _ metric: SweepTarget.Metric) -> Double {
+        switch metric {
+        case .hitRate: return m.hitRate
+        case .noscript: return Double(m.noscript)
+        case .compiles: return Double(m.compiles)
+        case .evictions: return Double(m.evictions)
+        case .retries: return Double(m.retries)
+        default: return .nan
+        }
+    }
+
+    /// `recommended: KEY=V ...` for the smallest limit meeting every target, or
+    /// `no limit meets ...` naming the target that came closest.
+    static func recommend(_ rows: [SweepRow], targets: [SweepTarget], key: String, bytes: Bool) -> String {
+        func show(_ v: Int) -> String { "\(key)=" + (bytes ? ByteSize.format(v) : String(v)) }
+        func figures(_ r: SweepRow) -> String {
+            targets.map { t in
+                guard let v = r.value(of: t.metric) else { return "\(t.metric.rawValue) not measured" }
+                return "\(t.metric.rawValue) " + (t.metric == .hitRate ? String(format: "%.4f", v) : t.metric.isBytes ? ReportRenderer.bytes(Int(v)) : String(Int(v)))
+            }.joined(separator: ", ")
+        }
+        let candidates = rows.filter { r in targets.allSatisfy { t in r.value(of: t.metric).map { t.met(by: $0) } ?? false } }
+        if let best = candidates.first {
+            return "recommended: \(show(best.value)) (\(figures(best)); smallest of the \(rows.count) limits that meets \(targets.map(\.text).joined(separator: ", ")))"
+        }
+        // The target that came closest: the smallest relative shortfall any measured limit had on it.
+        var closest: (target: SweepTarget, row: SweepRow, shortfall: Double)?
+        for t in targets {
+            for r in rows {
+                guard let v = r.value(of: t.metric), !t.met(by: v) else { continue }
+                let s = t.shortfall(v)
+                if closest == nil || s < closest!.shortfall { closest = (t, r, s) }
+            }
+        }
+        if let c = closest {
+            return "no limit meets \(targets.map(\.text).joined(separator: ", ")); closest: \(c.target.text) came within "
+                + String(format: "%.1f%%", c.shortfall * 100) + " at \(show(c.row.value)) (\(figures(c.row)))"
+        }
+        return "no limit meets \(targets.map(\.text).joined(separator: ", ")) (the figures it needs were not measured)"
+    }
+}

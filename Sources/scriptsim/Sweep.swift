@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import ScriptSim
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a trace at many limits of one policy and recommend the smallest that meets your targets.",
+        discussion: """
+            The trace is parsed and hashed once. For entries limits of eval-lru and \
+            pinned-loaded (without an admission filter), a one-pass stack-distance model \
+            (Mattson) gives every limit's hits, NOSCRIPT replies, compiles and evictions, and \
+            picks the few limits worth a full replay (--replays); where the model cannot be \
+            exact it says so and those limits are replayed in full. Memory figures come from \
+            full replays only ('-' in model rows).
+
+            Examples:
+              scriptsim sweep app.trace --policy eval-lru --vary entries=50..5000
+              scriptsim sweep app.trace --policy eval-lru --vary entries=100,500,1000 --target 'hit_rate>=0.99'
+              scriptsim sweep app.trace --policy size-capped --vary bytes=1MiB..256MiB --points 9 \\
+                  --target 'hit_rate>=0.95,vm_bytes_peak<=64MiB' --plot sweep.svg
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Trace file ('-' reads standard input).", valueName: "trace"))
+    var trace: String
+
+    @Option(name: .customLong("policy"), help: ArgumentHelp("The policy, with any fixed parameters.", valueName: "spec"))
+    var policy: String
+
+    @Option(help: ArgumentHelp("KEY=FROM..TO (log-spaced) or KEY=V1,V2,...", valueName: "key=range"))
+    var vary: String
+
+    @Option(help: "Values between FROM and TO.")
+    var points = 12
+
+    @Flag(help: "Space FROM..TO evenly instead of logarithmically.")
+    var linear = false
+
+    @Option(help: ArgumentHelp("Goals, e.g. 'hit_rate>=0.99,noscript<=10,vm_bytes_peak<=64MiB'.", valueName: "targets"))
+    var target: String?
+
+    @Option(help: "At most this many full replays where the model covers the rest.")
+    var replays = 8
+
+    @Option(help: "Output format: table, markdown, csv or json.")
+    var format: ReportFormat = .table
+
+    @Option(help: ArgumentHelp("Also draw hit rate and VM memory against the limit as SVG.", valueName: "file.svg"))
+    var plot: String?
+
+    @Flag(name: .customLong("no-retry"), help: "Count NOSCRIPT replies without retrying with EVAL.")
+    var noRetry = false
+
+    @Flag(name: .customLong("skip-invalid"), help: "Skip malformed lines instead of stopping.")
+    var skipInvalid = false
+
+    func run() throws {
+        let spec: SweepSpec
+        do {
+            let (key, values) = try SweepSpec.values(vary, policy: policy, points: points, linear: linear)
+            let targets = try target.map { t throws(PolicySpecError) in try SweepTarget.parseList(t) } ?? []
+            guard replays >= 2 else { throw PolicySpecError("--replays must be at least 2") }
+            spec = SweepSpec(policy: policy, key: key, values: values, targets: targets, maxReplays: replays)
+        } catch let e as PolicySpecError {
+            fail(e.description, code: 64)
+        } catch {
+            fail("scriptsim: \(error)", code: 64)
+        }
+        let sweeper = Sweeper(spec: spec, options: ReplayOptions(retryNoscript: !noRetry, reader: TraceReaderOptions(skipInvalid: skipInvalid)))
+        if skipInvalid { sweeper.onInvalidLine = { Stderr.line("\($0.description) (skipped)") } }
+        let report: SweepReport
+        do {
+            report = try sweeper.run(path: trace)
+        } catch let e as TraceError {
+            fail(e.description, code: e.kind == .malformed ? 65 : e.kind == .unreadable ? 66 : 74)
+        } catch let e as OutputError {
+            fail(e.description, code: 74)
+        } catch {
+            fail("scriptsim: \(error)", code: 70)
+        }
+        if let plot { writeFile(plot, SweepRenderer.plot(report)) }
+        guard Stdout.write(SweepRenderer(format: format).render(report)) else {
+            fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
+        }
+    }
+}
+
+/// Writes a whole file (a plot), or fails with one line and status 74.
+func writeFile(_ path: String, _ text: String) {
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        fail("\(path): cannot write: \(error.localizedDescription)", code: 74)
+    }
+}
