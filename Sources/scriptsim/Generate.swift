@@ -41,6 +41,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Events per second of trace time (with --monitor).") var rate = 1000.0
     @Option(name: .customLong("start-time"), help: "First timestamp, seconds since the epoch (with --monitor).") var startTime = 1_732_460_000.0
     @Option(help: "Client addresses (with --monitor).") var clients = 8
+    @Option(name: .customLong("capture-noise"), help: "With --monitor: write the commands scripts run (client lua) and this share of unrelated GETs, as a real capture holds.") var captureNoise = 0.0
     @Option(help: "Seed: the same seed writes the same bytes.") var seed: UInt64 = 1
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
@@ -63,6 +64,7 @@ struct Generate: ParsableCommand {
         o.rate = rate
         o.startTime = startTime
         o.clients = clients
+        o.captureNoise = captureNoise
         o.seed = seed
         if let problem = o.problem { fail(problem, code: 64) }
 

@@ -62,8 +62,13 @@ public struct SVGChart: Sendable {
         for (p, panel) in panels.enumerated() {
             let y0 = top + Double(p) * (panelHeight + bottom)
             let ys = panel.series.flatMap { $0.points.map(\.y) }
-            let yMin = min(0, ys.min() ?? 0)
+            var yMin = min(0, ys.min() ?? 0)
             var yMax = ys.max() ?? 1
+            // Ratios (0...1) get a range rounded to 0.05 around the data, so small differences show.
+            if !panel.yIsBytes, let lo = ys.min(), let hi = ys.max(), lo >= 0, hi <= 1 {
+                yMin = max(0, (lo * 20).rounded(.down) / 20)
+                yMax = min(1, max(yMin + 0.05, (hi * 20).rounded(.up) / 20))
+            }
             if yMax <= yMin { yMax = yMin + 1 }
             func yPos(_ y: Double) -> Double { y0 + panelHeight - (y - yMin) / (yMax - yMin) * panelHeight }
             out += "<g class=\"panel\">\n"

@@ -27,6 +27,10 @@ public struct GeneratorOptions: Sendable, Equatable {
     public var startTime = 1_732_460_000.0
     /// Client addresses in the MONITOR prefix.
     public var clients = 8
+    /// With `monitor`: also write what a real capture holds besides script
+    /// commands — the commands scripts run (client `lua`) after each EVAL and
+    /// EVALSHA, and this share of unrelated GETs. They are not events.
+    public var captureNoise = 0.0
     public var seed: UInt64 = 1
 
     public init() {}
@@ -43,6 +47,8 @@ public struct GeneratorOptions: Sendable, Equatable {
         if let f = flushEvery, f < 2 { return "--flush-every must be at least 2" }
         if !(rate > 0) { return "--rate must be positive" }
         if clients < 1 { return "--clients must be at least 1" }
+        if !(0...1).contains(captureNoise) { return "--capture-noise must be between 0 and 1" }
+        if captureNoise > 0, !monitor { return "--capture-noise needs --monitor" }
         return nil
     }
 }
@@ -115,15 +121,23 @@ public struct WorkloadGenerator {
 
         func emit(_ args: [String]) throws {
             var line = ""
+            var stamp = ""
             if o.monitor {
                 time += -log(1 - rng.unit()) / o.rate   // Poisson arrivals at `rate`
                 let client = rng.below(o.clients)
-                let stamp = String(format: "%.6f", time)
-                line = "\(stamp) [0 10.0.\(client / 250).\(client % 250 + 1):\(40000 + client * 7)] "
+                stamp = String(format: "%.6f", time)
+                line = "\(stamp) [0 \(Self.address(client))] "
             }
             line += args.map(Self.quote).joined(separator: " ")
             try write(line + "\n")
             written += 1
+            guard o.captureNoise > 0 else { return }
+            if args[0] == "EVAL" || args[0] == "EVALSHA" {
+                try write("\(stamp) [0 lua] \(Self.quote("GET")) \(Self.quote(args[3] + ":s"))\n")
+            }
+            if rng.unit() < o.captureNoise {
+                try write("\(stamp) [0 \(Self.address(rng.below(o.clients)))] \(Self.quote("GET")) \(Self.quote("user:\(rng.below(10_000))"))\n")
+            }
         }
 
         func call(_ s: Int) -> [String] {
@@ -160,6 +174,15 @@ public struct WorkloadGenerator {
             } else {
                 try emit(["EVALSHA", Self.sha1Hex(scripts[s])] + call(s))
             }
+        }
+    }
+
+    /// A client address as MONITOR prints it: IPv4, one IPv6 peer, one unix socket.
+    static func address(_ client: Int) -> String {
+        switch client % 10 {
+        case 8: return "[::1]:\(50000 + client)"
+        case 9: return "unix:/run/redis/redis.sock"
+        default: return "10.0.\(client / 250).\(client % 250 + 1):\(40000 + client * 7)"
         }
     }
 

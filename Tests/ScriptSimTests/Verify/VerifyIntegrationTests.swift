@@ -123,7 +123,7 @@ struct RealServer: CustomTestStringConvertible, Sendable {
         defer { process.stop() }
         let workloads = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("workloads")
-        for name in ["eval-storm", "loaded-hotset", "mixed", "monitor-mixed"] {
+        for name in ["eval-storm", "loaded-hotset", "mixed", "monitor-mixed", "flush-heavy"] {
             // A fresh server per trace, as `verify --start` gives.
             guard let fresh = try server.start() else { return }
             defer { fresh.stop() }
