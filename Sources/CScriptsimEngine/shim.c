@@ -255,8 +255,12 @@ int csim_lua_compile(lua_State *L, const char *body, size_t len, int64_t slot,
     if (st == LUA_OK) return CSIM_OK;
     copy_message(L, msg, msg_cap);
     lua_pop(L, 1);
-    /* A load failure is reported with the loader's own status (syntax or memory). */
-    return status_code(a.load_status != LUA_OK ? a.load_status : st);
+    /* Any failure while loading is the script's: a syntax error, but also
+     * "C stack overflow" from deep nesting, or memory refused for a huge
+     * constant. Redis answers each with "Error compiling script". Only a
+     * failure after the load (storing the function) is the engine's. */
+    if (a.load_status != LUA_OK) return CSIM_ERR_SYNTAX;
+    return status_code(st);
 }
 
 /* Slots travel to the protected functions as light userdata (a plain integer). */

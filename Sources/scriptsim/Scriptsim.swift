@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ScriptSim
 
 @main
@@ -23,4 +24,11 @@ struct Scriptsim: ParsableCommand {
         subcommands: [Replay.self, Sweep.self, Verify.self, Generate.self, Policies.self],
         defaultSubcommand: Replay.self
     )
+
+    /// A closed pipe (`scriptsim replay ... | head`) is a write error reported in
+    /// one line with status 74, not a silent death by SIGPIPE.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        main(nil)
+    }
 }

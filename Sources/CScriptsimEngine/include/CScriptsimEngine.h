@@ -152,7 +152,7 @@ void csim_lua_close(lua_State *L);
 /* Outcome of csim_lua_compile. */
 enum {
     CSIM_OK = 0,
-    CSIM_ERR_SYNTAX = 1,   /* the body does not compile (message set) */
+    CSIM_ERR_SYNTAX = 1,   /* the body does not load: syntax, nesting, size (message set) */
     CSIM_ERR_MEMORY = 2,   /* the allocator refused memory (message set) */
     CSIM_ERR_OTHER = 3     /* any other Lua status (message set) */
 };
