@@ -27,7 +27,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [
+                .swiftLanguageMode(.v5),
+                // Each replay object is used by one thread at a time, so the runtime's
+                // dynamic exclusivity checks only cost time on the hot path (a profile
+                // showed them at a quarter of a replay; docs/performance.md). Debug
+                // builds, which the tests use, keep them.
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+            ]
         ),
         .executableTarget(
             name: "scriptsim",
@@ -35,6 +42,12 @@ let package = Package(
                 "ScriptSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        // Baselines for bench/run (not a product): the floors scriptsim is measured against.
+        .executableTarget(
+            name: "scriptsim-bench",
+            dependencies: ["ScriptSim", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(

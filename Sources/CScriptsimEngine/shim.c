@@ -122,14 +122,17 @@ static inline void account(csim_alloc_ctx *ctx, int64_t delta, int64_t blocks) {
     }
 }
 
-/* The hot path: one jemalloc call plus the usable-size bookkeeping. */
+/* The hot path: one jemalloc call plus the usable-size bookkeeping. Lua
+ * passes the exact size of every block it frees or resizes (`osize`), and a
+ * block allocated for n bytes (no alignment flags) has usable size nallocx(n),
+ * so the size-class computation replaces sallocx's radix-tree lookup; the
+ * tests check the counter against the arena's own statistics. */
 void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     csim_alloc_ctx *ctx = (csim_alloc_ctx *)ud;
-    (void)osize;
     if (nsize == 0) {
         if (ptr != NULL) {
-            account(ctx, -(int64_t)sallocx(ptr, 0), -1);
-            dallocx(ptr, ctx->flags);
+            account(ctx, -(int64_t)nallocx(osize, 0), -1);
+            sdallocx(ptr, osize, ctx->flags);
         }
         return NULL;
     }
@@ -138,7 +141,7 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (ptr == NULL) {
         out = mallocx(nsize, ctx->flags);
     } else {
-        before = (int64_t)sallocx(ptr, 0);
+        before = (int64_t)nallocx(osize, 0);
         out = rallocx(ptr, nsize, ctx->flags);
     }
     if (out == NULL) {
@@ -146,7 +149,7 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL; /* Lua raises a memory error; ptr is untouched */
     }
     ctx->allocations++;
-    account(ctx, (int64_t)sallocx(out, 0) - before, ptr == NULL ? 1 : 0);
+    account(ctx, (int64_t)nallocx(nsize, 0) - before, ptr == NULL ? 1 : 0);
     return out;
 }
 

@@ -210,7 +210,7 @@ final class PolicyReplay {
             return true
         }
         victims.removeAll(keepingCapacity: true)
-        let keep = policy.created(id, origin: newOrigin, cost: catalog.cost(id), victims: &victims)
+        let keep = policy.created(id, origin: newOrigin, cost: policy.needsScriptCost ? catalog.cost(id) : 0, victims: &victims)
         for v in victims { evict(v) }
         guard keep else {
             result.oversizeRejects += 1
@@ -235,7 +235,7 @@ final class PolicyReplay {
         if was == ScriptOrigin.eval.rawValue { cachedEval -= 1 } else { cachedLoad -= 1 }
         memory.remove(bytes: catalog.redisBytes(id), inList: was == ScriptOrigin.eval.rawValue)
         result.evictions += 1
-        result.evictedBytes += catalog.cost(id)
+        result.evictedBytes += catalog.redisBytes(id)
     }
 
     /// Valkey 8.0's promotion: an EVAL script loaded again becomes permanent.

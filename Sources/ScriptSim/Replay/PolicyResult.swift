@@ -39,7 +39,8 @@ public struct PolicyResult: Equatable, Sendable {
     /// Bodies that did not compile (or carried an invalid shebang): not cached.
     public var compileErrors = 0
     public var evictions = 0
-    /// Bytes (VM + script bytes, as measured per script) of the evicted scripts.
+    /// Script bytes (key and body, as Redis's `used_memory_scripts_eval` counts
+    /// them) of the evicted scripts. Their VM bytes come back later, through the GC.
     public var evictedBytes = 0
     /// EVAL scripts compiled and run but not kept by the admission filter.
     public var admissionRejects = 0

@@ -131,7 +131,8 @@ public final class Replayer {
 
     /// Replays the trace at `path` ("-" for standard input).
     public func replay(path: String) throws -> TraceReport {
-        let catalog = try ScriptCatalog()
+        // Measure scripts only when a byte budget needs their sizes.
+        let catalog = try ScriptCatalog(measureCosts: configurations.contains { $0.makePolicy().needsScriptCost })
         var runs: [PolicyReplay] = []
         for configuration in configurations {
             for kind in options.allocators {

@@ -4,6 +4,9 @@ import Crypto
 struct SHA1Key: Hashable {
     var a: UInt64, b: UInt64, c: UInt32
 
+    /// A SHA1 is already uniformly distributed: 64 of its bits are hash enough.
+    func hash(into hasher: inout Hasher) { hasher.combine(a) }
+
     init(digest: Insecure.SHA1Digest) {
         (a, b, c) = digest.withUnsafeBytes { raw in
             (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
@@ -66,11 +69,16 @@ public final class ScriptCatalog {
     private var index: [SHA1Key: ScriptID] = [:]
     public private(set) var bodyBytes = 0
     public private(set) var withBody = 0
-    private let meter: ScriptCostMeter
+    /// Measures each distinct body's VM bytes (and whether it compiles), when
+    /// something needs it: byte budgets and the sweep's one-pass model. It costs
+    /// one more compile per distinct script, so plain replays go without.
+    private let meter: ScriptCostMeter?
 
-    public init() throws(EngineError) {
-        meter = try ScriptCostMeter()
+    public init(measureCosts: Bool = true) throws(EngineError) {
+        meter = measureCosts ? try ScriptCostMeter() : nil
     }
+
+    public var measuresCosts: Bool { meter != nil }
 
     public var count: Int { entries.count }
 
@@ -92,7 +100,7 @@ public final class ScriptCatalog {
         return index[key] ?? add(key)
     }
 
-    /// Whether the body of `id` compiles (known from measuring it).
+    /// Whether the body of `id` compiles (known from measuring it; false without a meter).
     func compiles(_ id: ScriptID) -> Bool { entries[Int(id)].compiles }
 
     /// Whether the body of `id` is known (a client can retry EVALSHA with EVAL).
@@ -105,7 +113,7 @@ public final class ScriptCatalog {
     func redisBytes(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes }
 
     /// What caching the script costs: its measured VM bytes plus its key and
-    /// body as Redis stores them. Byte budgets and `evicted_bytes` use it.
+    /// body as Redis stores them. Byte budgets use it.
     func cost(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes + entries[Int(id)].vmBytes }
 
     /// Calls `body` with the script's bytes.
@@ -125,7 +133,7 @@ public final class ScriptCatalog {
     private func attach(_ body: UnsafeBufferPointer<UInt8>, to id: ScriptID) {
         entries[Int(id)].body = Array(body)
         entries[Int(id)].redisBytes = RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: body.count)
-        if case .success(let offset) = Shebang.codeOffset(body),
+        if let meter, case .success(let offset) = Shebang.codeOffset(body),
            let bytes = meter.measureIfCompiles(UnsafeBufferPointer(rebasing: body[offset...])) {
             entries[Int(id)].vmBytes = bytes
             entries[Int(id)].compiles = true

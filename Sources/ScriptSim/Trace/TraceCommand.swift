@@ -59,6 +59,12 @@ public struct TraceCommand {
     /// Every argument of the command as traced (name first), for sending it
     /// to a real server. Valid during the callback only.
     var arguments: TraceArguments
+
+    /// How many arguments the command has, its name included.
+    public var argumentCount: Int { arguments.count }
+
+    /// Argument `i` (0 is the command name) as traced, unescaped. Valid during the callback only.
+    public func argument(_ i: Int) -> UnsafeBufferPointer<UInt8> { arguments[i] }
 }
 
 /// A borrowed view of one line's arguments.
