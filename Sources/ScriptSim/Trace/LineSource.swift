@@ -12,7 +12,7 @@ final class LineSource {
     let path: String
     private let fd: Int32
     private let ownsDescriptor: Bool
-    private var buffer = ByteBuffer(capacity: 1 << 20)
+    private var buffer = ByteBuffer(capacity: 1 << 16)
     private var scanFrom = 0
     private var eof = false
     private(set) var lineNumber = 0
@@ -109,11 +109,14 @@ final class LineSource {
         return UnsafeMutableRawPointer(hit).assumingMemoryBound(to: UInt8.self) - buffer.base
     }
 
+    /// Reads as much as the buffer has room for (at least 64 KiB; the buffer
+    /// grows to 1 MiB for big files and further only for longer lines).
     private func fill() throws(TraceError) {
-        let chunk = 1 << 20
-        buffer.reserve(buffer.count + chunk)
+        if buffer.capacity - buffer.count < 1 << 16 {
+            buffer.reserve(buffer.count + min(max(buffer.capacity, 1 << 16), 1 << 20))
+        }
         while true {
-            let n = read(fd, buffer.base + buffer.count, chunk)
+            let n = read(fd, buffer.base + buffer.count, buffer.capacity - buffer.count)
             if n > 0 {
                 buffer.commit(n)
                 bytesRead += Int64(n)
