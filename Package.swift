@@ -18,7 +18,7 @@ let package = Package(
         // MALLOCX_* macros, the lua_Alloc callback, Lua's function-like macros).
         .target(
             name: "CScriptsimEngine",
-            linkerSettings: [.linkedLibrary("lua5.4"), .linkedLibrary("jemalloc")]
+            linkerSettings: [.linkedLibrary("lua5.4"), .linkedLibrary("jemalloc"), .linkedLibrary("z")]
         ),
         .target(
             name: "ScriptSim",

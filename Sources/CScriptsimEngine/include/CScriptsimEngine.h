@@ -138,6 +138,22 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void *csim_lua_alloc_glibc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 /* ---------------------------------------------------------------------------
+ * gzip input (zlib), so `scriptsim replay trace.gz` and a damaged stream on
+ * standard input are read and judged by the reader itself: a truncated or
+ * corrupt stream is an error, never a trace that merely looks shorter.
+ * ------------------------------------------------------------------------- */
+
+/* Opens `fd` for reading through zlib (gzip, or plain bytes passed through).
+ * Takes a duplicate of fd; NULL on failure. */
+void *csim_gz_open(int fd);
+
+/* Reads up to `len` bytes: the count, 0 at the end, -1 on error with zlib's
+ * message in `*message`. */
+long csim_gz_read(void *gz, void *buf, unsigned len, const char **message);
+
+void csim_gz_close(void *gz);
+
+/* ---------------------------------------------------------------------------
  * Lua VM
  * ------------------------------------------------------------------------- */
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+internal import CScriptsimEngine
 
 /// Reads a file or standard input in large blocks and hands out one line at a
 /// time, so memory stays bounded by the longest line, never the file size.
@@ -12,6 +13,8 @@ final class LineSource {
     let path: String
     private let fd: Int32
     private let ownsDescriptor: Bool
+    /// zlib's reader, for gzip files and for standard input (which may be either).
+    private var gz: UnsafeMutableRawPointer?
     private var buffer = ByteBuffer(capacity: 1 << 16)
     private var scanFrom = 0
     private var eof = false
@@ -32,6 +35,7 @@ final class LineSource {
         if path == "-" {
             fd = 0
             ownsDescriptor = false
+            gz = csim_gz_open(0)   // gzip or plain, zlib tells
         } else {
             let d = open(path, O_RDONLY | O_CLOEXEC)
             guard d >= 0 else {
@@ -48,10 +52,16 @@ final class LineSource {
             fd = d
             ownsDescriptor = true
             if (st.st_mode & S_IFMT) == S_IFREG { fileSize = Int64(st.st_size) }
+            var magic: (UInt8, UInt8) = (0, 0)
+            if pread(d, &magic, 2, 0) == 2, magic == (0x1F, 0x8B) {
+                gz = csim_gz_open(d)
+                fileSize = nil   // the size on disk says nothing about the events
+            }
         }
     }
 
     deinit {
+        if let gz { csim_gz_close(gz) }
         if ownsDescriptor { close(fd) }
         buffer.deallocate()
     }
@@ -116,6 +126,16 @@ final class LineSource {
             buffer.reserve(buffer.count + min(max(buffer.capacity, 1 << 16), 1 << 20))
         }
         while true {
+            if let gz {
+                var message: UnsafePointer<CChar>?
+                let n = csim_gz_read(gz, buffer.base + buffer.count, UInt32(min(buffer.capacity - buffer.count, 1 << 30)), &message)
+                if n > 0 { buffer.commit(n); bytesRead += Int64(n); return }
+                if n == 0 { eof = true; return }
+                var why = message.map { String(cString: $0) } ?? "unknown zlib error"
+                if why.hasPrefix("<fd:"), let colon = why.range(of: ": ") { why = String(why[colon.upperBound...]) }
+                throw TraceError(kind: .io, path: displayPath, line: lineNumber + 1, column: 0,
+                                 message: "cannot decompress the trace: \(why) (truncated or corrupt gzip stream)")
+            }
             let n = read(fd, buffer.base + buffer.count, buffer.capacity - buffer.count)
             if n > 0 {
                 buffer.commit(n)

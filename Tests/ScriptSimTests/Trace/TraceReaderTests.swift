@@ -162,3 +162,47 @@ import Testing
         #expect(seen.map(\.payload.count) == [8, (3 << 20) + 9, 8])
     }
 }
+
+@Suite struct GzipInputTests {
+    func gzip(_ text: String) throws -> Data {
+        let src = try writeTrace(text)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-c", src]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return data
+    }
+
+    func trace(_ n: Int) -> String { (0..<n).map { "EVAL \"return \($0 % 97) .. '\(String(repeating: "x", count: $0 % 50))'\" 0\n" }.joined() }
+
+    @Test func gzipFilesReadLikePlainOnes() throws {
+        let text = trace(20_000)
+        let path = try writeTrace(text) + ".gz"
+        try gzip(text).write(to: URL(fileURLWithPath: path))
+        let plain = try replayOne(text, policy: "eval-lru:entries=10")
+        let packed = try Replayer(policies: ["eval-lru:entries=10"]).replay(path: path).policies[0]
+        #expect(withoutTimes(plain) == withoutTimes(packed))
+    }
+
+    @Test func truncatedOrCorruptGzipIsAnError() throws {
+        let data = try gzip(trace(20_000))
+        let path = try writeTrace("") + ".gz"
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try Replayer(policies: ["unbounded"]).replay(path: path)
+            Issue.record("a truncated gzip stream was read as a shorter trace")
+        } catch let e as TraceError {
+            #expect(e.kind == .io)
+            #expect(e.message == "cannot decompress the trace: unexpected end of file (truncated or corrupt gzip stream)")
+        }
+        // On standard input too, through the command line: one line, status 74, nothing on stdout.
+        let r = try CommandLineTests().run(["replay", "-"], stdin: String(decoding: data.prefix(data.count / 2), as: UTF8.self))
+        #expect(r.status == 74 || r.status == 65)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+}
