@@ -44,11 +44,6 @@ public final class VMAllocator: @unchecked Sendable {
         counter = c
     }
 
-    /// Compatibility with the arena-only API: `threadCache: false` is `arena-notcache`.
-    public convenience init(threadCache: Bool) throws(EngineError) {
-        try self.init(kind: threadCache ? .arena : .arenaNoTcache)
-    }
-
     deinit {
         // Only an empty arena is destroyed; one still holding blocks of a VM that
         // was never closed is left alone rather than pulled from under it.
