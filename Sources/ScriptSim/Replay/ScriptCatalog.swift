@@ -78,7 +78,6 @@ public final class ScriptCatalog {
         meter = measureCosts ? try ScriptCostMeter() : nil
     }
 
-    public var measuresCosts: Bool { meter != nil }
 
     public var count: Int { entries.count }
 
@@ -107,8 +106,6 @@ public final class ScriptCatalog {
     func hasBody(_ id: ScriptID) -> Bool { entries[Int(id)].body != nil }
 
     public func shaHex(_ id: ScriptID) -> String { entries[Int(id)].sha.hex }
-
-    func bodyLength(_ id: ScriptID) -> Int { entries[Int(id)].body?.count ?? 0 }
 
     func redisBytes(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes }
 
