@@ -20,9 +20,17 @@ struct Replay: ParsableCommand {
             model run side by side: unbounded (Redis 7.2), eval-lru (Redis 7.4/8.0) and \
             eval-lru:promote-on-load=yes (Valkey 8). 'scriptsim policies' lists them all.
 
-            Hit rate = (EVAL hits + EVALSHA hits) / (EVAL + EVALSHA requests). An EVALSHA that \
-            meets NOSCRIPT is retried with EVAL of its body when the trace showed that body \
-            earlier, as redis-py, ioredis and go-redis do; retries are counted apart.
+            Hit rate = (EVAL hits + EVALSHA hits) / (EVAL + EVALSHA requests). What follows a \
+            NOSCRIPT reply is the client's choice: --client eval-fallback sends EVAL of the body \
+            (ioredis, go-redis, node-redis, Spring Data Redis), load-evalsha sends SCRIPT LOAD \
+            then EVALSHA (redis-py; on Redis 7.4+ and Valkey the load pins the script), none \
+            lets the error reach the application. The client can recover only with a body it \
+            holds: one the trace showed earlier, or one given with --scripts. Inside MULTI … \
+            EXEC nobody can recover. The default, auto, reads each MONITOR connection's \
+            recorded recoveries (folded into the calls they recovered, so a capture made on \
+            one server answers for another) and uses eval-fallback elsewhere. Recoveries are \
+            counted apart; app errors are the NOSCRIPT replies the application saw. \
+            docs/clients.md has each library's source and the exact folding rule.
 
             Memory: 'VM' figures are the usable bytes the Lua VM holds, counted by the \
             allocator (peak, at the end, and after a final full GC); 'Lua count' is Lua's own \
@@ -40,8 +48,8 @@ struct Replay: ParsableCommand {
     @Option(help: "Output format: table, markdown, csv or json.")
     var format: ReportFormat = .table
 
-    @Flag(name: .customLong("no-retry"), help: "Count NOSCRIPT replies without retrying with EVAL.")
-    var noRetry = false
+    @OptionGroup(title: "Client model")
+    var client: ClientOptions
 
     @Flag(name: .customLong("skip-invalid"), help: "Skip malformed lines (each reported on stderr, counted in the report) instead of stopping.")
     var skipInvalid = false
@@ -89,12 +97,13 @@ struct Replay: ParsableCommand {
         if sampleEvery != nil, timeline == nil { fail("--sample-every needs --timeline FILE", code: 64) }
         if timeline != nil, traces.count > 1 { fail("--timeline takes one trace at a time", code: 64) }
         if plot != nil, timeline == nil { fail("--plot needs --timeline FILE.csv (the plot draws its samples)", code: 64) }
+        let clients = client.resolved(single: false)
         let options = ReplayOptions(
-            retryNoscript: !noRetry,
             reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine),
             flush: FlushOptions(mode: flushMode, lazyfreeLazyUserFlush: lazyfreeLazyUserFlush == .yes, afterFlush: arenaAfterFlush),
             allocators: allocators.isEmpty ? [.arena] : allocators,
-            timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery) })
+            timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery) },
+            clients: clients.clients, recordedRecoveries: clients.recorded, scripts: clients.scripts)
         let replayer: Replayer
         do {
             replayer = try Replayer(policies: policies, registry: registry, options: options)

@@ -48,8 +48,8 @@ struct Sweep: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw hit rate and VM memory against the limit as SVG.", valueName: "file.svg"))
     var plot: String?
 
-    @Flag(name: .customLong("no-retry"), help: "Count NOSCRIPT replies without retrying with EVAL.")
-    var noRetry = false
+    @OptionGroup(title: "Client model")
+    var client: ClientOptions
 
     @Flag(name: .customLong("skip-invalid"), help: "Skip malformed lines instead of stopping.")
     var skipInvalid = false
@@ -66,7 +66,10 @@ struct Sweep: ParsableCommand {
         } catch {
             fail("scriptsim: \(error)", code: 64)
         }
-        let sweeper = Sweeper(spec: spec, options: ReplayOptions(retryNoscript: !noRetry, reader: TraceReaderOptions(skipInvalid: skipInvalid)))
+        let clients = client.resolved(single: true)
+        let sweeper = Sweeper(spec: spec, options: ReplayOptions(reader: TraceReaderOptions(skipInvalid: skipInvalid),
+                                                                 clients: clients.clients, recordedRecoveries: clients.recorded,
+                                                                 scripts: clients.scripts))
         if skipInvalid { sweeper.onInvalidLine = { Stderr.line("\($0.description) (skipped)") } }
         let report: SweepReport
         do {

@@ -7,13 +7,13 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the simulator against a real Redis or Valkey server on a trace.",
         discussion: """
-            Sends the trace to the server the way the replay models clients (pipelined; an \
-            EVALSHA that meets NOSCRIPT is retried at once with EVAL of its body when the \
-            trace showed it), reads the server's INFO, replays the same trace in the \
+            Sends the trace to the server the way the replay models clients (pipelined; \
+            recorded recoveries folded; after a NOSCRIPT the --client's own recovery at once, \
+            EVAL or SCRIPT LOAD + EVALSHA, when it holds the body and is outside MULTI), reads the server's INFO, replays the same trace in the \
             simulator under the policy that models that server (Redis before 7.4: \
             unbounded; Redis 7.4+: eval-lru; Valkey 8+: eval-lru:promote-on-load=yes; \
             --policy overrides), and compares cached scripts, evicted scripts, NOSCRIPT \
-            replies, retries and compile errors. VM bytes are shown side by side, not \
+            replies, recoveries by kind, NOSCRIPT errors the application saw and compile errors. VM bytes are shown side by side, not \
             judged: servers embed Lua 5.1.
 
             --start runs the given server binary on a free loopback port with no \
@@ -38,8 +38,8 @@ struct Verify: ParsableCommand {
     @Option(name: .customLong("policy"), help: ArgumentHelp("Simulate this policy instead of the server's own.", valueName: "spec"))
     var policy: String?
 
-    @Flag(name: .customLong("no-retry"), help: "Count NOSCRIPT replies without retrying with EVAL.")
-    var noRetry = false
+    @OptionGroup(title: "Client model")
+    var client: ClientOptions
 
     @Flag(name: .customLong("skip-invalid"), help: "Skip malformed trace lines instead of stopping.")
     var skipInvalid = false
@@ -57,8 +57,10 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        let options = VerifyOptions(retryNoscript: !noRetry, policy: policy, timeout: timeout,
-                                    requireEmpty: server != nil, reader: TraceReaderOptions(skipInvalid: skipInvalid))
+        let clients = client.resolved(single: true)
+        let options = VerifyOptions(policy: policy, timeout: timeout, requireEmpty: server != nil,
+                                    reader: TraceReaderOptions(skipInvalid: skipInvalid), client: clients.clients[0],
+                                    recordedRecoveries: clients.recorded, scripts: clients.scripts)
         let verifier: Verifier
         do {
             verifier = try Verifier(options: options)

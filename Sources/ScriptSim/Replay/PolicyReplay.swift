@@ -38,7 +38,7 @@ final class PolicyReplay {
     let admission: any AdmissionFilter
     let catalog: ScriptCatalog
     let allocator: VMAllocator
-    let retryNoscript: Bool
+    let client: ClientModel
     let flushOptions: FlushOptions
     let closer: BackgroundCloser
     private(set) var vm: LuaVM
@@ -66,12 +66,12 @@ final class PolicyReplay {
     static let maxErrorExamples = 5
     static let maxFailedSHAs = 1000
 
-    init(configuration: PolicyConfiguration, catalog: ScriptCatalog, retryNoscript: Bool,
+    init(configuration: PolicyConfiguration, catalog: ScriptCatalog, client: ClientChoice = ClientChoice(.evalFallback),
          allocator kind: AllocatorKind = .arena, flush: FlushOptions = FlushOptions()) throws(EngineError) {
         policy = configuration.makePolicy()
         admission = configuration.makeAdmission()
         self.catalog = catalog
-        self.retryNoscript = retryNoscript
+        self.client = client.model
         flushOptions = flush
         closer = BackgroundCloser(purgeAfterClose: flush.afterFlush == .purge)
         allocator = try VMAllocator(kind: kind)
@@ -79,6 +79,7 @@ final class PolicyReplay {
         memory = RedisScriptMemory(layout: policy.entryLayout)
         result = PolicyResult(policy: configuration.spec.description)
         result.allocator = kind.rawValue
+        result.client = client.description
         sampleAllocator()
     }
 
@@ -139,10 +140,8 @@ final class PolicyReplay {
                 run(cached: id)
             } else {
                 result.noscript += 1
-                if retryNoscript, e.bodyKnown {
-                    result.retries += 1
-                    if try create(id, as: .eval) { gc.tick(vm) }
-                }
+                result.evalshaMisses += 1
+                try recover(e)
             }
         case .scriptLoad:
             result.scriptLoads += 1
@@ -155,6 +154,33 @@ final class PolicyReplay {
             try flush(e.flushMode)
         case .exists:
             break
+        }
+    }
+
+    /// What the client does after NOSCRIPT: without the body, or in a
+    /// transaction, or under `none`, the error reaches the application.
+    private func recover(_ e: ReplayEvent) throws(EngineError) {
+        let id = e.script
+        let recovery = e.bodyKnown ? client.recovery(for: e) : .none
+        switch recovery {
+        case .none:
+            result.appErrors += 1
+        case .eval:
+            result.retries += 1
+            if try create(id, as: .eval) { gc.tick(vm) }
+        case .loadEvalsha:
+            // SCRIPT LOAD (a compile error there reaches the application as
+            // that error), then EVALSHA again: a hit unless the policy would
+            // not keep the script, when the second NOSCRIPT is final.
+            result.recoveriesScriptLoad += 1
+            result.scriptLoads += 1
+            guard try create(id, as: .load) else { return }
+            if isCached(id) {
+                run(cached: id)
+            } else {
+                result.noscript += 1
+                result.appErrors += 1
+            }
         }
     }
 

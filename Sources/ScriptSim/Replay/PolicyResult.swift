@@ -7,9 +7,21 @@ public struct PolicyResult: Equatable, Sendable {
     public var evalHits = 0
     public var evalMisses = 0
     public var evalshaHits = 0
+    /// NOSCRIPT replies the server sent (a load-evalsha recovery whose script
+    /// was not kept meets a second one).
     public var noscript = 0
-    /// EVALs a client sends after NOSCRIPT, with the body it knows.
+    /// EVALSHA calls the server answered with NOSCRIPT (the first reply of a call).
+    public var evalshaMisses = 0
+    /// EVALs a client sends after NOSCRIPT, with the body it knows (recoveries by EVAL).
     public var retries = 0
+    /// SCRIPT LOAD + EVALSHA a client sends after NOSCRIPT (recoveries by SCRIPT LOAD).
+    public var recoveriesScriptLoad = 0
+    /// NOSCRIPT replies that reached the application: client model `none`, inside
+    /// MULTI … EXEC, a body the client does not hold, or a recovery that met NOSCRIPT again.
+    public var appErrors = 0
+    /// The client model of this run, as named (`redis-py (load-evalsha)`).
+    public var client = ClientModel.evalFallback.rawValue
+    /// SCRIPT LOAD commands the server received: the trace's and the client's recoveries.
     public var scriptLoads = 0
     public var flushes = 0
     /// Flushes whose old VM was closed on the replay thread / handed to the background closer.
@@ -72,8 +84,8 @@ public struct PolicyResult: Equatable, Sendable {
 
     public init(policy: String) { self.policy = policy }
 
-    /// EVAL and EVALSHA requests (retries are not requests).
-    public var requests: Int { evalHits + evalMisses + evalshaHits + noscript }
+    /// EVAL and EVALSHA requests (recoveries are not requests).
+    public var requests: Int { evalHits + evalMisses + evalshaHits + evalshaMisses }
 
     /// (EVAL hits + EVALSHA hits) / requests; 0 when there were none.
     public var hitRate: Double {

@@ -14,15 +14,34 @@ public struct ReplayEvent: Equatable, Sendable {
     public var operation: Operation
     /// SCRIPT FLUSH: how the old VM is to be freed.
     public var flushMode: FlushMode
-    /// EVALSHA: whether the trace had shown this script's body before, so a
-    /// client that meets NOSCRIPT can retry with EVAL.
+    /// EVALSHA: whether the client holds this script's body (the trace showed
+    /// it earlier, `--scripts` gave it, or a folded recovery sent it), so it can
+    /// recover from NOSCRIPT.
     public var bodyKnown: Bool
+    /// EVALSHA: bit 7 inside MULTI … EXEC; bits 0–1 the `Recovery` the `auto`
+    /// client model makes for this call. One byte, so the event stays 8 bytes.
+    private var clientBits: UInt8
     public var script: ScriptID
 
-    public init(operation: Operation, script: ScriptID = 0, bodyKnown: Bool = false, flushMode: FlushMode = .unspecified) {
+    public init(operation: Operation, script: ScriptID = 0, bodyKnown: Bool = false, flushMode: FlushMode = .unspecified,
+                inTransaction: Bool = false, autoRecovery: Recovery = .eval) {
         self.operation = operation
         self.script = script
         self.bodyKnown = bodyKnown
         self.flushMode = flushMode
+        clientBits = (inTransaction ? 0x80 : 0) | autoRecovery.rawValue
+    }
+
+    /// Sent inside MULTI … EXEC, where no client can recover from NOSCRIPT.
+    public var inTransaction: Bool {
+        get { clientBits & 0x80 != 0 }
+        set { clientBits = newValue ? clientBits | 0x80 : clientBits & 0x7F }
+    }
+
+    /// What the `auto` client does after NOSCRIPT on this call: the recovery
+    /// the capture recorded for it, or its connection's, or EVAL.
+    public var autoRecovery: Recovery {
+        get { Recovery(rawValue: clientBits & 0x03) ?? .eval }
+        set { clientBits = clientBits & 0xFC | newValue.rawValue }
     }
 }

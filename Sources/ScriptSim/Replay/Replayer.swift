@@ -50,9 +50,13 @@ public struct FlushOptions: Sendable {
 
 /// How a replay runs.
 public struct ReplayOptions: Sendable {
-    /// Retry EVALSHA that meets NOSCRIPT with EVAL of the body, when the trace
-    /// showed the body earlier (what redis-py, ioredis and go-redis do).
-    public var retryNoscript = true
+    /// The application's client libraries: every policy runs once per client
+    /// model, side by side (docs/clients.md).
+    public var clients: [ClientChoice] = [ClientChoice(.auto)]
+    /// What to make of the recoveries a MONITOR capture recorded.
+    public var recordedRecoveries = RecordedRecoveries.fold
+    /// Bodies the client holds from the start (`--scripts`).
+    public var scripts = ClientScripts()
     public var reader = TraceReaderOptions()
     /// Events handed to the policies at a time (bounded memory, one read for all policies).
     public var batchSize = 4096
@@ -62,15 +66,24 @@ public struct ReplayOptions: Sendable {
     /// Memory over time, written as CSV (nil: none).
     public var timeline: TimelineOptions?
 
+    /// `retryNoscript: false` is `--no-retry`: every line replayed as recorded
+    /// (`keep`) by a client that never recovers (`none`).
     public init(retryNoscript: Bool = true, reader: TraceReaderOptions = TraceReaderOptions(), batchSize: Int = 4096,
-                flush: FlushOptions = FlushOptions(), allocators: [AllocatorKind] = [.arena], timeline: TimelineOptions? = nil) {
-        self.retryNoscript = retryNoscript
+                flush: FlushOptions = FlushOptions(), allocators: [AllocatorKind] = [.arena], timeline: TimelineOptions? = nil,
+                clients: [ClientChoice] = [ClientChoice(.auto)], recordedRecoveries: RecordedRecoveries = .fold,
+                scripts: ClientScripts = ClientScripts()) {
         self.reader = reader
         self.batchSize = batchSize
         self.flush = flush
         self.allocators = allocators
         self.timeline = timeline
+        self.clients = retryNoscript ? clients : [ClientChoice(.none)]
+        self.recordedRecoveries = retryNoscript ? recordedRecoveries : .keep
+        self.scripts = scripts
     }
+
+    /// Whether a client ever recovers from NOSCRIPT (false for `--no-retry`).
+    public var retryNoscript: Bool { clients.contains { $0.model != .none } }
 }
 
 /// Everything a replay found on one trace.
@@ -136,12 +149,19 @@ public final class Replayer {
         var runs: [PolicyReplay] = []
         for configuration in configurations {
             for kind in options.allocators {
-                runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, retryNoscript: options.retryNoscript,
-                                             allocator: kind, flush: options.flush))
+                for client in options.clients {
+                    runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, client: client,
+                                                 allocator: kind, flush: options.flush))
+                }
             }
         }
         let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path) }
-        var series = runs.map { TimelineSeries(label: $0.result.policy + (options.allocators.count > 1 ? " [\($0.result.allocator)]" : ""), points: []) }
+        var series = runs.map { run in
+            var label = run.result.policy
+            if options.allocators.count > 1 { label += " [\(run.result.allocator)]" }
+            if options.clients.count > 1 { label += " [\(run.result.client)]" }
+            return TimelineSeries(label: label, points: [])
+        }
         var events = 0
         let reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
                                          onInvalidLine: onInvalidLine) { batch, timestamps, reader in
@@ -172,6 +192,10 @@ public final class Replayer {
                            _ handle: (UnsafeBufferPointer<ReplayEvent>, [Double?], TraceReader) throws -> Void) throws -> TraceReader {
         let reader = try TraceReader(path: path, options: options.reader)
         reader.onInvalidLine = onInvalidLine
+        for script in options.scripts.scripts {
+            script.body.withUnsafeBufferPointer { catalog.preload(body: $0) }
+        }
+        var folder = RecoveryFolder<Double?>(fold: options.recordedRecoveries == .fold)
         var batch: [ReplayEvent] = []
         batch.reserveCapacity(options.batchSize)
         var timestamps: [Double?] = []
@@ -182,29 +206,37 @@ public final class Replayer {
             batch.removeAll(keepingCapacity: true)
             timestamps.removeAll(keepingCapacity: true)
         }
-
-        try reader.forEachCommand { command in
-            let event: ReplayEvent
-            switch command.kind {
-            case .eval, .evalReadOnly:
-                event = ReplayEvent(operation: .eval, script: catalog.intern(body: command.payload))
-            case .evalsha, .evalshaReadOnly:
-                let id = catalog.intern(sha: command.payload)
-                event = ReplayEvent(operation: .evalsha, script: id, bodyKnown: catalog.hasBody(id))
-            case .scriptLoad:
-                event = ReplayEvent(operation: .scriptLoad, script: catalog.intern(body: command.payload))
-            case .scriptFlush:
-                event = ReplayEvent(operation: .flush, flushMode: command.flushMode)
-            case .scriptExists:
-                event = ReplayEvent(operation: .exists)
-            }
-            batch.append(event)
-            if keepTimestamps { timestamps.append(command.timestamp) }
+        func emit(_ call: RecoveryFolder<Double?>.Call) throws {
+            batch.append(call.event)
+            if keepTimestamps { timestamps.append(call.extra) }
             if batch.count >= options.batchSize { try dispatch() }
         }
+
+        try reader.forEachCommand({ command in
+            try folder.add(event(for: command, catalog: catalog), connection: command.connection, extra: command.timestamp, emit)
+        }, other: { command in try folder.add(command, emit) })
+        try folder.finish(emit)
         try dispatch()
         reader.noteDistinct(scripts: catalog.withBody, bodyBytes: catalog.bodyBytes)
+        reader.noteClients(folder.counts)
         return reader
+    }
+
+    /// The compact event of one script command, its script interned.
+    static func event(for command: TraceCommand, catalog: ScriptCatalog) -> ReplayEvent {
+        switch command.kind {
+        case .eval, .evalReadOnly:
+            return ReplayEvent(operation: .eval, script: catalog.intern(body: command.payload))
+        case .evalsha, .evalshaReadOnly:
+            let id = catalog.intern(sha: command.payload)
+            return ReplayEvent(operation: .evalsha, script: id, bodyKnown: catalog.hasBody(id))
+        case .scriptLoad:
+            return ReplayEvent(operation: .scriptLoad, script: catalog.intern(body: command.payload))
+        case .scriptFlush:
+            return ReplayEvent(operation: .flush, flushMode: command.flushMode)
+        case .scriptExists:
+            return ReplayEvent(operation: .exists)
+        }
     }
 
     /// About `TimelineOptions.targetRows` samples: the trace's size divided by

@@ -63,6 +63,8 @@ public final class ScriptCatalog {
         var vmBytes: Int
         /// Whether the body compiles (shebang included): false also while the body is unknown.
         var compiles: Bool
+        /// Whether a trace line sent the body (the summary counts those, not `--scripts` bodies).
+        var sentInTrace = false
     }
 
     private(set) var entries: [Entry] = []
@@ -83,6 +85,21 @@ public final class ScriptCatalog {
 
     /// Interns a body sent with EVAL or SCRIPT LOAD (hashing it once).
     func intern(body: UnsafeBufferPointer<UInt8>) -> ScriptID {
+        let id = known(body)
+        if !entries[Int(id)].sentInTrace {
+            entries[Int(id)].sentInTrace = true
+            bodyBytes += body.count
+            withBody += 1
+        }
+        return id
+    }
+
+    /// Interns a body the client holds from the start (`--scripts`): known for
+    /// recovery, not counted as sent until a trace line sends it.
+    @discardableResult
+    func preload(body: UnsafeBufferPointer<UInt8>) -> ScriptID { known(body) }
+
+    private func known(_ body: UnsafeBufferPointer<UInt8>) -> ScriptID {
         let key = SHA1Key(digest: Insecure.SHA1.hash(data: UnsafeRawBufferPointer(body)))
         if let id = index[key] {
             if entries[Int(id)].body == nil { attach(body, to: id) }
@@ -135,7 +152,5 @@ public final class ScriptCatalog {
             entries[Int(id)].vmBytes = bytes
             entries[Int(id)].compiles = true
         }
-        bodyBytes += body.count
-        withBody += 1
     }
 }

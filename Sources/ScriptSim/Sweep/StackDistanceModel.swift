@@ -19,12 +19,13 @@
 ///   frees a slot there that a single recency stack cannot represent (LRU's
 ///   inclusion holds, but no longer as one order): limits `k > d` are
 ///   inexact (`inexactAbove`);
-/// - without retries an EVALSHA at depth `d` leaves the script evicted under
-///   `k <= d` but refreshes it above: limits `k <= d` are inexact.
+/// - an EVALSHA at depth `d` whose client does not recover with EVAL (model
+///   `none` or `load-evalsha`, a transaction) leaves the script evicted, or
+///   pins it, under `k <= d` but refreshes it above: limits `k <= d` are inexact.
 /// Inexact limits need a full replay; `isExact(entries:)` tells which.
 final class StackDistanceModel {
     let catalog: ScriptCatalog
-    let retry: Bool
+    let client: ClientModel
     let promoteOnLoad: Bool
 
     // Recency stack: a stamp per script in it, a Fenwick tree counting live stamps.
@@ -39,6 +40,8 @@ final class StackDistanceModel {
     // Depth histograms: how many accesses of each kind met a script at each depth.
     private var evalDepth: [Int] = []
     private var evalshaDepth: [Int] = []
+    /// The EVALSHA accesses whose client recovers with EVAL (a miss there is a retry).
+    private var evalshaRetryDepth: [Int] = []
     private var loadDepth: [Int] = []
 
     // Counts that do not depend on the limit.
@@ -47,6 +50,7 @@ final class StackDistanceModel {
     private(set) var evalshaHitsPinned = 0
     private(set) var noscriptCold = 0
     private(set) var retriesCold = 0
+    private(set) var loadRecoveriesCold = 0
     private(set) var coldListInserts = 0
     private(set) var coldCompiles = 0
     private(set) var compileErrors = 0
@@ -61,9 +65,9 @@ final class StackDistanceModel {
     func isExact(entries k: Int) -> Bool { k > inexactUpTo && (inexactAbove.map { k <= $0 } ?? true) }
     private(set) var inexactReasons: Set<String> = []
 
-    init(catalog: ScriptCatalog, retry: Bool, promoteOnLoad: Bool) {
+    init(catalog: ScriptCatalog, client: ClientModel, promoteOnLoad: Bool) {
         self.catalog = catalog
-        self.retry = retry
+        self.client = client
         self.promoteOnLoad = promoteOnLoad
     }
 
@@ -154,14 +158,29 @@ final class StackDistanceModel {
             } else if stamp[Int(id)] != 0 {
                 let d = depth(id)
                 bump(&evalshaDepth, d)
-                if !retry { markInexact(upTo: d, "EVALSHA without retry of a script some limits had evicted") }
+                if recovery(e) == .eval {
+                    bump(&evalshaRetryDepth, d)
+                } else {
+                    markInexact(upTo: d, "EVALSHA without an EVAL recovery of a script some limits had evicted")
+                }
                 remove(id)
                 pushTop(id)
             } else {
                 noscriptCold += 1
-                if retry, e.bodyKnown {
+                switch recovery(e) {
+                case .eval:
                     retriesCold += 1
                     createCold(id)
+                case .loadEvalsha:
+                    loadRecoveriesCold += 1
+                    if catalog.compiles(id) {
+                        coldCompiles += 1
+                        pin(id)
+                    } else {
+                        compileErrors += 1
+                    }
+                case .none:
+                    break
                 }
             }
         case .scriptLoad:
@@ -195,6 +214,8 @@ final class StackDistanceModel {
         }
     }
 
+    private func recovery(_ e: ReplayEvent) -> Recovery { e.bodyKnown ? client.recovery(for: e) : .none }
+
     private func createCold(_ id: ScriptID) {
         guard catalog.compiles(id) else {
             compileErrors += 1
@@ -222,7 +243,7 @@ final class StackDistanceModel {
         let evalMiss = Self.atOrBelow(evalDepth, k), evalAll = evalDepth.reduce(0, +)
         let shaMiss = Self.atOrBelow(evalshaDepth, k), shaAll = evalshaDepth.reduce(0, +)
         let loadMiss = Self.atOrBelow(loadDepth, k), loadAll = loadDepth.reduce(0, +)
-        let retried = retry ? shaMiss : 0
+        let retried = Self.atOrBelow(evalshaRetryDepth, k)
         let inserts = coldListInserts + evalMiss + retried
         let promotedFromList = loadAll - loadMiss
         let ends = segmentEnds + [stackSize]

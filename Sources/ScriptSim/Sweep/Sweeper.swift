@@ -146,7 +146,7 @@ public final class Sweeper {
         let catalog = try ScriptCatalog()
         let spool = try EventSpool()
         let kind = modelKind()
-        let model = kind.applies ? StackDistanceModel(catalog: catalog, retry: options.retryNoscript, promoteOnLoad: kind.promote) : nil
+        let model = kind.applies ? StackDistanceModel(catalog: catalog, client: options.clients.first?.model ?? .auto, promoteOnLoad: kind.promote) : nil
         // Pass 1: parse and hash once; spool the events; run the model alongside.
         let reader = try Replayer.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: false,
                                              onInvalidLine: onInvalidLine) { batch, _, _ in
@@ -176,7 +176,7 @@ public final class Sweeper {
         let chosen = spec.values.filter { replayValues.contains($0) }
         var runs: [PolicyReplay] = []
         for v in chosen {
-            runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, retryNoscript: options.retryNoscript,
+            runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, client: options.clients.first ?? ClientChoice(.auto),
                                          allocator: options.allocators.first ?? .arena, flush: options.flush))
         }
         try spool.forEachBatch(options.batchSize) { batch in

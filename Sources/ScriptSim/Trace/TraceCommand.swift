@@ -56,6 +56,9 @@ public struct TraceCommand {
     public var existsCount: Int
     /// Trace timestamp in seconds when the line carried one.
     public var timestamp: Double?
+    /// The client MONITOR printed (`127.0.0.1:52000`, `unix:/tmp/s.sock`); empty on
+    /// typed lines. Valid during the callback only.
+    public var connection: UnsafeBufferPointer<UInt8>
     /// Every argument of the command as traced (name first), for sending it
     /// to a real server. Valid during the callback only.
     var arguments: TraceArguments
@@ -72,4 +75,21 @@ struct TraceArguments {
     let splitter: ArgumentSplitter
     var count: Int { splitter.arguments.count }
     subscript(i: Int) -> UnsafeBufferPointer<UInt8> { splitter.argument(i) }
+}
+
+/// A command that is not a script command but still tells the client model
+/// something: a transaction starts or ends, or the connection moved on (so an
+/// EVALSHA it sent before was not followed by a recovery).
+public struct ConnectionCommand {
+    public enum Kind: Sendable {
+        case multi
+        case exec
+        case discard
+        /// Any other command (GET, SET, SCRIPT EXISTS is a script command).
+        case other
+    }
+    public var kind: Kind
+    /// As in `TraceCommand.connection`. Valid during the callback only.
+    public var connection: UnsafeBufferPointer<UInt8>
+    public var timestamp: Double?
 }

@@ -15,8 +15,9 @@ final class TraceLineParser {
         case ignored
         /// A command run from inside a script (MONITOR client `lua`).
         case scriptInternal
-        /// A command the script cache does not see (GET, SET, SCRIPT KILL, ...).
-        case otherCommand
+        /// A command the script cache does not see (GET, SET, SCRIPT KILL, ...);
+        /// MULTI, EXEC and DISCARD are told apart for the client model.
+        case otherCommand(ConnectionCommand)
         case script(TraceCommand)
     }
 
@@ -32,6 +33,7 @@ final class TraceLineParser {
 
         // Optional MONITOR prefix: "<seconds>[.<fraction>] [<db> <client>] ".
         var timestamp: Double?
+        var connection = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         if Self.isDigit(line[p]) {
             let tsStart = p
             while p < end, Self.isDigit(line[p]) { p += 1 }
@@ -64,6 +66,7 @@ final class TraceLineParser {
                 }
                 let client = UnsafeBufferPointer(rebasing: line[clientStart..<(p - 1)])
                 if client.count == 3, client.elementsEqual("lua".utf8) { return .scriptInternal }
+                connection = client
                 while p < end, ArgumentSplitter.isBlank(line[p]) { p += 1 }
                 if p == end {
                     throw LineError(column: p + 1, message: "missing command after the '[<db> <client>]' prefix")
@@ -72,10 +75,10 @@ final class TraceLineParser {
         }
 
         try splitter.split(line, from: p)
-        return try classify(timestamp: timestamp, lineLength: end)
+        return try classify(timestamp: timestamp, connection: connection, lineLength: end)
     }
 
-    private func classify(timestamp: Double?, lineLength: Int) throws(LineError) -> Outcome {
+    private func classify(timestamp: Double?, connection: UnsafeBufferPointer<UInt8>, lineLength: Int) throws(LineError) -> Outcome {
         let args = splitter.arguments
         guard !args.isEmpty else { return .ignored }
         let endColumn = lineLength + 1
@@ -85,7 +88,10 @@ final class TraceLineParser {
             func command(_ kind: TraceCommandKind, _ payload: UnsafeBufferPointer<UInt8>,
                          flush: FlushMode = .unspecified, exists: Int = 0) -> Outcome {
                 .script(TraceCommand(kind: kind, payload: payload, flushMode: flush, existsCount: exists,
-                                     timestamp: timestamp, arguments: TraceArguments(splitter: splitter)))
+                                     timestamp: timestamp, connection: connection, arguments: TraceArguments(splitter: splitter)))
+            }
+            func other(_ kind: ConnectionCommand.Kind) -> Outcome {
+                .otherCommand(ConnectionCommand(kind: kind, connection: connection, timestamp: timestamp))
             }
             /// Checks `numkeys` the way evalGenericCommand does, in its order.
             func checkNumkeys(_ name: String, after what: String) throws(LineError) {
@@ -148,9 +154,15 @@ final class TraceLineParser {
                     }
                     return command(.scriptExists, arg(1), exists: args.count - 2)
                 }
-                return .otherCommand
+                return other(.other)
+            case Self.equalsIgnoringCase(name, "MULTI"):
+                return other(.multi)
+            case Self.equalsIgnoringCase(name, "EXEC"):
+                return other(.exec)
+            case Self.equalsIgnoringCase(name, "DISCARD"):
+                return other(.discard)
             default:
-                return .otherCommand
+                return other(.other)
             }
         }
     }

@@ -16,6 +16,14 @@ public struct TraceSummary: Equatable, Sendable {
     public var distinctBodyBytes = 0
     /// Bytes of every body sent with EVAL / SCRIPT LOAD, repeats included.
     public var bodyBytesSent = 0
+    /// Recoveries a MONITOR capture recorded and the replay folded into the
+    /// calls they recovered (`--recorded-recoveries fold`), by kind.
+    public var foldedRecoveriesEval = 0
+    public var foldedRecoveriesScriptLoad = 0
+    /// EVALSHAs released unfolded because their connection stayed silent too long.
+    public var recoveryWindowExpired = 0
+    /// EVAL / EVALSHA calls inside MULTI … EXEC.
+    public var callsInTransaction = 0
     /// First and last trace timestamps, when lines carried them.
     public var firstTimestamp: Double?
     public var lastTimestamp: Double?
@@ -73,10 +81,13 @@ public final class TraceReader {
     /// Size of the trace when it is a regular file.
     public var fileSize: Int64? { source.fileSize }
 
-    /// Reads the trace to its end, calling `body` for each script command in order.
+    /// Reads the trace to its end, calling `body` for each script command in order,
+    /// and `other` for every other command (still counted as skipped: the client
+    /// model follows transactions and connections through them).
     /// Throws `TraceError` for the first malformed line (unless skipping) and
-    /// rethrows what `body` throws.
-    public func forEachCommand(_ body: (TraceCommand) throws -> Void) throws {
+    /// rethrows what the closures throw.
+    public func forEachCommand(_ body: (TraceCommand) throws -> Void,
+                               other: (ConnectionCommand) throws -> Void = { _ in }) throws {
         while true {
             let more: Bool? = try source.nextLine { line in
                 summary.lines += 1
@@ -94,7 +105,9 @@ public final class TraceReader {
                 switch outcome {
                 case .ignored: break
                 case .scriptInternal: summary.skippedScriptInternal += 1
-                case .otherCommand: summary.skippedOther += 1
+                case .otherCommand(let command):
+                    summary.skippedOther += 1
+                    try other(command)
                 case .script(let command):
                     summary[command.kind] += 1
                     if let t = command.timestamp {
@@ -117,6 +130,14 @@ public final class TraceReader {
     func noteDistinct(scripts: Int, bodyBytes: Int) {
         summary.distinctScripts = scripts
         summary.distinctBodyBytes = bodyBytes
+    }
+
+    /// Records what the client model's folding found.
+    func noteClients(_ counts: RecoveryFoldCounts) {
+        summary.foldedRecoveriesEval = counts.foldedEval
+        summary.foldedRecoveriesScriptLoad = counts.foldedLoad
+        summary.recoveryWindowExpired = counts.expired
+        summary.callsInTransaction = counts.inTransaction
     }
 
     /// Current 1-based line number (the line being processed inside `forEachCommand`).

@@ -110,6 +110,12 @@ final class RESPConnection {
         for a in arguments { bulk(a) }
     }
 
+    /// Queues one command given as byte arrays.
+    func queue(_ arguments: [[UInt8]]) {
+        header("*", arguments.count)
+        for a in arguments { a.withUnsafeBufferPointer { bulk($0) } }
+    }
+
     /// Queues one command given as strings.
     func queue(_ arguments: [String]) {
         header("*", arguments.count)
@@ -137,6 +143,12 @@ final class RESPConnection {
             throw NetworkError("\(endpoint): write failed: \(n == 0 ? "connection closed" : errnoText())")
         }
         output.removeAll()
+    }
+
+    /// Sends everything queued and reads one reply (the only one outstanding).
+    func flushAndRead() throws(NetworkError) -> RESPValue {
+        try flush()
+        return try readReply()
     }
 
     /// Sends one command and reads its reply.

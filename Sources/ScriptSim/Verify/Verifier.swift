@@ -3,8 +3,11 @@ import Foundation
 
 /// How `verify` talks to the server and which policy it checks.
 public struct VerifyOptions: Sendable {
-    /// Retry EVALSHA that meets NOSCRIPT with EVAL of the body when known (as the replay does).
-    public var retryNoscript = true
+    /// The application's client, as in the replay (docs/clients.md).
+    public var client = ClientChoice(.auto)
+    public var recordedRecoveries = RecordedRecoveries.fold
+    /// Bodies the client holds from the start (`--scripts`).
+    public var scripts = ClientScripts()
     /// Policy to simulate; nil picks the one that models the server.
     public var policy: String?
     /// Commands sent before their replies are read.
@@ -15,9 +18,14 @@ public struct VerifyOptions: Sendable {
     public var requireEmpty = false
     public var reader = TraceReaderOptions()
 
+    /// `retryNoscript: false` is `--no-retry` (`keep` with client `none`).
     public init(retryNoscript: Bool = true, policy: String? = nil, window: Int = 256, timeout: Double = 10,
-                requireEmpty: Bool = false, reader: TraceReaderOptions = TraceReaderOptions()) {
-        self.retryNoscript = retryNoscript
+                requireEmpty: Bool = false, reader: TraceReaderOptions = TraceReaderOptions(),
+                client: ClientChoice = ClientChoice(.auto), recordedRecoveries: RecordedRecoveries = .fold,
+                scripts: ClientScripts = ClientScripts()) {
+        self.client = retryNoscript ? client : ClientChoice(.none)
+        self.recordedRecoveries = retryNoscript ? recordedRecoveries : .keep
+        self.scripts = scripts
         self.policy = policy
         self.window = window
         self.timeout = timeout
@@ -109,13 +117,15 @@ public final class Verifier {
         let evictedBefore = Int(try Self.info(connection, "stats")["evicted_scripts"] ?? "0") ?? 0
 
         let session = try send(path: path, over: connection)
+        let errors = try Self.info(connection, "errorstats")
 
         let memory = try Self.info(connection, "memory")
         let stats = try Self.info(connection, "stats")
         let vmField = memory["used_memory_vm_eval"] != nil ? "used_memory_vm_eval" : "used_memory_lua"
 
         let policy = options.policy ?? identity.modellingPolicy
-        let replayer = try Replayer(policies: [policy], options: ReplayOptions(retryNoscript: options.retryNoscript, reader: options.reader))
+        let replayer = try Replayer(policies: [policy], options: ReplayOptions(
+            reader: options.reader, clients: [options.client], recordedRecoveries: options.recordedRecoveries, scripts: options.scripts))
         let report = try replayer.replay(path: path)
         let sim = report.policies[0]
 
@@ -129,8 +139,12 @@ public final class Verifier {
                              server: Int(memory["number_of_cached_scripts"] ?? "0") ?? 0, simulated: sim.cachedScripts),
                 VerifyFigure(key: "evicted_scripts", title: "evicted scripts",
                              server: (Int(stats["evicted_scripts"] ?? "0") ?? 0) - evictedBefore, simulated: sim.evictions),
-                VerifyFigure(key: "noscript", title: "NOSCRIPT replies", server: session.noscript, simulated: sim.noscript),
-                VerifyFigure(key: "retries", title: "retries", server: session.retries, simulated: sim.retries),
+                VerifyFigure(key: "noscript", title: "NOSCRIPT replies", server: Self.errorCount(errors, "NOSCRIPT") ?? session.noscript,
+                             simulated: sim.noscript),
+                VerifyFigure(key: "retries", title: "recoveries by EVAL", server: session.retries, simulated: sim.retries),
+                VerifyFigure(key: "recoveries_script_load", title: "recoveries by SCRIPT LOAD",
+                             server: session.recoveriesScriptLoad, simulated: sim.recoveriesScriptLoad),
+                VerifyFigure(key: "app_errors", title: "NOSCRIPT the app saw", server: session.appErrors, simulated: sim.appErrors),
                 VerifyFigure(key: "compile_errors", title: "compile errors", server: session.compileErrors, simulated: sim.compileErrors),
             ],
             serverVMBytes: Int(memory[vmField] ?? "0") ?? 0, serverVMField: vmField, simulatedVMBytes: sim.vmBytes,
@@ -143,115 +157,30 @@ public final class Verifier {
 
     // MARK: Sending the trace
 
-    struct Session {
-        var commands = 0
-        var noscript = 0
-        var retries = 0
-        var compileErrors = 0
-        var runtimeErrors = 0
-        var runtimeErrorExamples: [String] = []
-        var failedSHAs: [String] = []
-        var failedSet = Set<String>()
-
-        mutating func failed(_ sha: String) {
-            compileErrors += 1
-            if failedSet.insert(sha).inserted { failedSHAs.append(sha) }
-        }
-
-        mutating func runtimeError(_ message: String) {
-            runtimeErrors += 1
-            if runtimeErrorExamples.count < 3 { runtimeErrorExamples.append(message) }
-        }
-    }
-
-    /// What a sent command's reply will be judged as.
-    struct Pending {
-        var kind: TraceCommandKind
-        /// SHA1 hex of the body (EVAL, SCRIPT LOAD) or as sent (EVALSHA), lowercase.
-        var sha: String
-    }
-
-    private func send(path: String, over c: RESPConnection) throws -> Session {
+    private func send(path: String, over c: RESPConnection) throws -> TraceSender.Session {
         let reader = try TraceReader(path: path, options: options.reader)
         reader.onInvalidLine = onInvalidLine
-        var session = Session()
-        var bodies: [String: [UInt8]] = [:]
-        var pending: [Pending] = []
-
-        func drain() throws {
-            guard !pending.isEmpty else { return }
-            try c.flush()
-            for p in pending { classify(try c.readReply(), p, &session) }
-            pending.removeAll(keepingCapacity: true)
+        let catalog = try ScriptCatalog(measureCosts: false)
+        for script in options.scripts.scripts {
+            script.body.withUnsafeBufferPointer { catalog.preload(body: $0) }
         }
-
-        try reader.forEachCommand { command in
-            let args = command.arguments
-            var argv: [UnsafeBufferPointer<UInt8>] = []
-            argv.reserveCapacity(args.count)
-            for i in 0..<args.count { argv.append(args[i]) }
-            let sha: String
-            switch command.kind {
-            case .eval, .evalReadOnly, .scriptLoad:
-                sha = Self.sha1Hex(command.payload)
-                if bodies[sha] == nil { bodies[sha] = Array(command.payload) }
-            case .evalsha, .evalshaReadOnly:
-                sha = String(decoding: command.payload, as: UTF8.self).lowercased()
-            case .scriptFlush, .scriptExists:
-                sha = ""
-            }
-            c.queue(argv)
-            session.commands += 1
-            pending.append(Pending(kind: command.kind, sha: sha))
-            let retryable = options.retryNoscript && (command.kind == .evalsha || command.kind == .evalshaReadOnly)
-            guard retryable, let body = bodies[sha] else {
-                if pending.count >= options.window { try drain() }
-                return
-            }
-            // A client retries at once: read up to this EVALSHA before sending anything else.
-            pending.removeLast()
-            try drain()
-            try c.flush()
-            let reply = try c.readReply()
-            if case .error(let m) = reply, m.hasPrefix("NOSCRIPT") {
-                session.noscript += 1
-                session.retries += 1
-                var retry: [UnsafeBufferPointer<UInt8>] = []
-                let name = Array("EVAL".utf8)
-                try name.withUnsafeBufferPointer { n in
-                    try body.withUnsafeBufferPointer { b in
-                        retry = [n, b] + argv.dropFirst(2)
-                        c.queue(retry)
-                        session.commands += 1
-                        try c.flush()
-                        classify(try c.readReply(), Pending(kind: .eval, sha: sha), &session)
-                    }
-                }
-            } else {
-                classify(reply, Pending(kind: command.kind, sha: sha), &session)
-            }
-        }
-        try drain()
-        return session
-    }
-
-    private func classify(_ reply: RESPValue, _ p: Pending, _ s: inout Session) {
-        guard case .error(let message) = reply else { return }
-        if message.hasPrefix("NOSCRIPT") {
-            s.noscript += 1
-        } else if Self.isCompileError(message) {
-            s.failed(p.sha)
-        } else {
-            s.runtimeError(message)
-        }
-    }
-
-    /// Errors Redis gives for a script it refuses to create: compile errors and shebang errors.
-    static func isCompileError(_ message: String) -> Bool {
-        message.contains("Error compiling script") || message.contains("shebang")
+        var sender = TraceSender(connection: c, client: options.client.model, window: options.window)
+        try sender.send(reader: reader, catalog: catalog, fold: options.recordedRecoveries == .fold)
+        return sender.session
     }
 
     // MARK: INFO
+
+    static func sha1Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        SHA1Key(digest: Insecure.SHA1.hash(data: UnsafeRawBufferPointer(bytes))).hex
+    }
+
+    /// `errorstat_<NAME>:count=N` from INFO errorstats (Redis 6.2+), nil when absent there.
+    static func errorCount(_ errors: [String: String], _ name: String) -> Int? {
+        guard !errors.isEmpty else { return nil }
+        guard let v = errors["errorstat_\(name)"] else { return 0 }
+        return v.split(separator: ",").first { $0.hasPrefix("count=") }.flatMap { Int($0.dropFirst(6)) }
+    }
 
     static func info(_ c: RESPConnection, _ section: String) throws(NetworkError) -> [String: String] {
         let reply = try c.call(["INFO", section])
@@ -280,7 +209,4 @@ public final class Verifier {
         }
     }
 
-    static func sha1Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        SHA1Key(digest: Insecure.SHA1.hash(data: UnsafeRawBufferPointer(bytes))).hex
-    }
 }
