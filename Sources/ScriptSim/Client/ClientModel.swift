@@ -17,8 +17,9 @@ public enum Recovery: UInt8, Sendable {
 /// that can be evicted again), so every run names its client.
 public enum ClientModel: String, CaseIterable, Sendable {
     /// On a MONITOR trace, each connection recovers the way its recorded
-    /// recoveries show; a connection that showed none, and every typed line,
-    /// uses `eval-fallback`.
+    /// recoveries show, else as the library it named with CLIENT SETINFO
+    /// LIB-NAME (Redis 7.2+ and Valkey show it; 7.0 refuses it); any other
+    /// connection, and every typed line, uses `eval-fallback`.
     case auto
     case evalFallback = "eval-fallback"
     case loadEvalsha = "load-evalsha"
@@ -30,9 +31,17 @@ public enum ClientModel: String, CaseIterable, Sendable {
         if event.inTransaction { return .none }
         switch self {
         case .auto: return event.autoRecovery
+        default: return libraryRecovery ?? .eval
+        }
+    }
+
+    /// The recovery a library following this model makes (nil for `auto`).
+    var libraryRecovery: Recovery? {
+        switch self {
+        case .auto: return nil
         case .evalFallback: return .eval
         case .loadEvalsha: return .loadEvalsha
-        case .none: return .none
+        case .none: return Recovery.none
         }
     }
 

@@ -10,6 +10,13 @@
 /// in a window until that command arrives; a connection silent for `window`
 /// calls has its EVALSHA released unfolded (counted in `expired`).
 ///
+/// An EVALSHA is taken for a recorded NOSCRIPT only when the capture cannot
+/// show that the recording server held the script: one sent with EVAL or
+/// SCRIPT LOAD (or run) since the last SCRIPT FLUSH, with fewer than
+/// `surelyCachedEvals` EVALs since, is cached on every server (none evicts
+/// before 500 EVAL scripts), so an EVAL of its body after it is the
+/// application's own call, not a recovery.
+///
 /// `Extra` travels with each call (a timestamp for the replay, the argument
 /// list for `verify`).
 struct RecoveryFolder<Extra> {
@@ -24,6 +31,8 @@ struct RecoveryFolder<Extra> {
         var inMulti = false
         /// The recovery this connection's recorded recoveries showed last.
         var recorded: Recovery?
+        /// The recovery of the library it named with CLIENT SETINFO LIB-NAME.
+        var library: Recovery?
         /// Absolute index of an EVALSHA waiting for this connection's next command.
         var pending: Int?
         var stage = Stage.sent
@@ -31,6 +40,13 @@ struct RecoveryFolder<Extra> {
 
     let fold: Bool
     let window: Int
+    /// The smallest EVAL list of any server that evicts (Redis 7.4+, Valkey 8+).
+    static var surelyCachedEvals: Int { 500 }
+    /// The recording server's side, as far as the capture shows it: per script,
+    /// the EVAL count when it was last surely cached, in flush generation `generation`.
+    private var touched: [(evals: Int, generation: Int)] = []
+    private var evals = 0
+    private var generation = 1
     private(set) var counts = RecoveryFoldCounts()
     private var calls: [Call] = []
     /// Index into `calls` of the first call not yet released.
@@ -55,17 +71,26 @@ struct RecoveryFolder<Extra> {
     mutating func add(_ event: ReplayEvent, connection bytes: UnsafeBufferPointer<UInt8>, extra: Extra,
                       _ emit: (Call) throws -> Void) rethrows {
         let c = connectionID(bytes)
+        if event.operation == .eval { evals += 1 }
+        if event.operation == .flush { generation += 1 }
         if resolvePending(c, with: event) {
+            touch(event.script)
             try release(emit)
             return
         }
         var event = event
         let state = connections[c]
+        let surelyCached = event.operation == .evalsha && isSurelyCached(event.script)
+        switch event.operation {
+        case .eval, .scriptLoad: touch(event.script)
+        case .evalsha where surelyCached: touch(event.script)
+        default: break
+        }
         event.inTransaction = state.inMulti
         if state.inMulti, event.operation == .evalsha || event.operation == .eval { counts.inTransaction += 1 }
-        if event.operation == .evalsha { event.autoRecovery = state.recorded ?? .eval }
+        if event.operation == .evalsha { event.autoRecovery = state.recorded ?? state.library ?? .eval }
         calls.append(Call(event: event, extra: extra))
-        if fold, c != 0, event.operation == .evalsha, !state.inMulti {
+        if fold, c != 0, event.operation == .evalsha, !state.inMulti, !surelyCached {
             let index = base + calls.count - 1
             connections[c].pending = index
             connections[c].stage = .sent
@@ -83,6 +108,10 @@ struct RecoveryFolder<Extra> {
         switch command.kind {
         case .multi: connections[c].inMulti = true
         case .exec, .discard: connections[c].inMulti = false
+        case .libraryName:
+            // "redis-py", or "redis-py(upstream_v1.2)" when a framework wraps it.
+            let name = String(decoding: command.argument.prefix { $0 != UInt8(ascii: "(") }, as: UTF8.self)
+            connections[c].library = ClientChoice(parsing: name)?.model.libraryRecovery
         case .other: break
         }
         if let extra { calls.append(Call(event: ReplayEvent(operation: .exists), extra: extra)) }
@@ -118,6 +147,18 @@ struct RecoveryFolder<Extra> {
             return false
         }
         return true
+    }
+
+    private mutating func touch(_ script: ScriptID) {
+        let i = Int(script)
+        if touched.count <= i { touched.append(contentsOf: repeatElement((evals: 0, generation: 0), count: i + 1 - touched.count)) }
+        touched[i] = (evals, generation)
+    }
+
+    private func isSurelyCached(_ script: ScriptID) -> Bool {
+        let i = Int(script)
+        guard i < touched.count, touched[i].generation == generation else { return false }
+        return evals - touched[i].evals < Self.surelyCachedEvals
     }
 
     private mutating func record(_ recovery: Recovery, at i: Int, connection c: Int) {

@@ -8,7 +8,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     case markdown
     /// One row per trace and policy, every figure, raw numbers.
     case csv
-    /// The stable machine-readable contract (docs/output.md).
+    /// The stable machine-readable contract (README, "JSON contract").
     case json
 }
 
@@ -32,14 +32,19 @@ enum ReportColumns {
     static let policy = ReportColumn(key: "policy", title: "policy", kind: .text) { .text($0.policy) }
 
     /// The hit-rate table.
+    static let client = ReportColumn(key: "client", title: "client", kind: .text) { .text($0.client) }
+
     static let hits: [ReportColumn] = [
         policy,
+        client,
         .init(key: "requests", title: "requests", kind: .count) { .int($0.requests) },
         .init(key: "eval_hits", title: "eval hits", kind: .count) { .int($0.evalHits) },
         .init(key: "eval_misses", title: "eval misses", kind: .count) { .int($0.evalMisses) },
         .init(key: "evalsha_hits", title: "evalsha hits", kind: .count) { .int($0.evalshaHits) },
         .init(key: "noscript", title: "noscript", kind: .count) { .int($0.noscript) },
-        .init(key: "retries", title: "retries", kind: .count) { .int($0.retries) },
+        .init(key: "retries", title: "recov. EVAL", kind: .count) { .int($0.retries) },
+        .init(key: "recoveries_script_load", title: "recov. LOAD", kind: .count) { .int($0.recoveriesScriptLoad) },
+        .init(key: "app_errors", title: "app errors", kind: .count) { .int($0.appErrors) },
         .init(key: "hit_rate", title: "hit rate", kind: .ratio) { .double($0.hitRate) },
         .init(key: "compiles", title: "compiles", kind: .count) { .int($0.compiles) },
         .init(key: "compile_errors", title: "compile errors", kind: .count) { .int($0.compileErrors) },
@@ -84,6 +89,8 @@ enum ReportColumns {
 
     /// Figures only in CSV and JSON (not in the human tables).
     static let extra: [ReportColumn] = [
+        .init(key: "recoveries_eval", title: "recoveries eval", kind: .count) { .int($0.retries) },
+        .init(key: "evalsha_misses", title: "evalsha misses", kind: .count) { .int($0.evalshaMisses) },
         .init(key: "script_loads", title: "script loads", kind: .count) { .int($0.scriptLoads) },
         .init(key: "flushes", title: "flushes", kind: .count) { .int($0.flushes) },
         .init(key: "oversize_rejects", title: "oversize rejects", kind: .count) { .int($0.oversizeRejects) },
@@ -108,8 +115,9 @@ enum ReportColumns {
                      "allocator", "flushes_sync", "flushes_async", "flush_pause_p50_seconds", "flush_pause_p99_seconds",
                      "flush_pause_max_seconds", "background_close_seconds", "background_close_max_seconds",
                      "allocator_allocated_peak", "allocator_allocated", "allocator_active_peak", "allocator_active",
-                     "allocator_resident_peak", "allocator_resident", "allocator_fragmentation", "events_per_second"]
-        let byKey = Dictionary(uniqueKeysWithValues: (hits + memory.dropFirst() + extra + flushAndAllocator.dropFirst()).map { ($0.key, $0) })
+                     "allocator_resident_peak", "allocator_resident", "allocator_fragmentation", "events_per_second",
+                     "client", "recoveries_eval", "recoveries_script_load", "app_errors", "evalsha_misses"]
+        let byKey = Dictionary(uniqueKeysWithValues: ([policy] + hits.dropFirst() + memory.dropFirst() + extra + flushAndAllocator.dropFirst()).map { ($0.key, $0) })
         return order.map { byKey[$0]! }
     }()
 }

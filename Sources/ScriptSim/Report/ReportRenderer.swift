@@ -40,6 +40,10 @@ public struct ReportRenderer: Sendable {
             ("distinct_scripts", .int(s.distinctScripts)),
             ("distinct_body_bytes", .int(s.distinctBodyBytes)),
             ("body_bytes_sent", .int(s.bodyBytesSent)),
+            ("folded_recoveries_eval", .int(s.foldedRecoveriesEval)),
+            ("folded_recoveries_script_load", .int(s.foldedRecoveriesScriptLoad)),
+            ("recovery_window_expired", .int(s.recoveryWindowExpired)),
+            ("calls_in_transaction", .int(s.callsInTransaction)),
             ("first_timestamp", s.firstTimestamp.map { .double($0) } ?? .null),
             ("last_timestamp", s.lastTimestamp.map { .double($0) } ?? .null),
         ])
@@ -97,7 +101,13 @@ public struct ReportRenderer: Sendable {
         out += head
         out += (markdown ? "" : "  ") + "\(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))")
         out += "; skipped \(s.skippedScriptInternal + s.skippedOther) (inside scripts \(s.skippedScriptInternal), other commands \(s.skippedOther))"
-        out += "; invalid \(s.invalid); \(s.distinctScripts) distinct scripts, \(Self.bytes(s.distinctBodyBytes)) of bodies\n\n"
+        out += "; invalid \(s.invalid); \(s.distinctScripts) distinct scripts, \(Self.bytes(s.distinctBodyBytes)) of bodies\n"
+        if s.foldedRecoveriesEval + s.foldedRecoveriesScriptLoad + s.callsInTransaction + s.recoveryWindowExpired > 0 {
+            out += (markdown ? "\n" : "  ") + "recorded recoveries folded into their calls: \(s.foldedRecoveriesEval) by EVAL, "
+                + "\(s.foldedRecoveriesScriptLoad) by SCRIPT LOAD; calls inside MULTI: \(s.callsInTransaction)"
+                + (s.recoveryWindowExpired > 0 ? "; EVALSHAs left unfolded (connection silent too long): \(s.recoveryWindowExpired)" : "") + "\n"
+        }
+        out += "\n"
         out += table(title: "hit rate", columns: ReportColumns.hits, rows: r.policies, markdown: markdown)
         out += "\n"
         out += table(title: "memory", columns: ReportColumns.memory, rows: r.policies, markdown: markdown)
@@ -108,13 +118,16 @@ public struct ReportRenderer: Sendable {
 
     func table(title: String, columns: [ReportColumn], rows: [PolicyResult], markdown: Bool) -> String {
         let header = columns.map(\.title)
-        // With several allocators in one run, a policy's rows are told apart by allocator.
-        let severalAllocators = Set(rows.map(\.allocator)).count > 1
+        // With several allocators or clients in one run, a policy's rows are told apart by them.
+        let severalAllocators = Set(rows.map(\.allocator)).count > 1 && !columns.contains { $0.key == "allocator" }
+        let severalClients = Set(rows.map(\.client)).count > 1 && !columns.contains { $0.key == "client" }
         let body = rows.map { row in
             columns.map { c -> String in
-                let cell = Self.human(c.value(row), kind: c.kind)
-                return c.key == "policy" && severalAllocators && !columns.contains { $0.key == "allocator" }
-                    ? "\(cell) [\(row.allocator)]" : cell
+                var cell = Self.human(c.value(row), kind: c.kind)
+                guard c.key == "policy" else { return cell }
+                if severalAllocators { cell += " [\(row.allocator)]" }
+                if severalClients { cell += " [\(row.client)]" }
+                return cell
             }
         }
         var out = markdown ? "**\(title)**\n\n" : "\(title)\n"

@@ -85,6 +85,9 @@ public struct ConnectionCommand {
         case multi
         case exec
         case discard
+        /// `CLIENT SETINFO LIB-NAME name` (Redis 7.2+, Valkey): which library the
+        /// connection belongs to; the name is in `argument`.
+        case libraryName
         /// Any other command (GET, SET, SCRIPT EXISTS is a script command).
         case other
     }
@@ -92,4 +95,6 @@ public struct ConnectionCommand {
     /// As in `TraceCommand.connection`. Valid during the callback only.
     public var connection: UnsafeBufferPointer<UInt8>
     public var timestamp: Double?
+    /// `libraryName`: the name as sent. Valid during the callback only.
+    public var argument = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
 }

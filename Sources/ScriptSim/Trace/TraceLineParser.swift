@@ -155,6 +155,11 @@ final class TraceLineParser {
                     return command(.scriptExists, arg(1), exists: args.count - 2)
                 }
                 return other(.other)
+            case Self.equalsIgnoringCase(name, "CLIENT"):
+                guard args.count == 4, Self.equalsIgnoringCase(arg(1), "SETINFO"), Self.equalsIgnoringCase(arg(2), "LIB-NAME") else {
+                    return other(.other)
+                }
+                return .otherCommand(ConnectionCommand(kind: .libraryName, connection: connection, timestamp: timestamp, argument: arg(3)))
             case Self.equalsIgnoringCase(name, "MULTI"):
                 return other(.multi)
             case Self.equalsIgnoringCase(name, "EXEC"):

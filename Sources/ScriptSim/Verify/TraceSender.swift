@@ -76,7 +76,7 @@ struct TraceSender {
             switch command.kind {
             case .exec: try folder.add(command, passing: .exec) { try self.emit($0, catalog) }
             case .discard: try folder.add(command, passing: .discard) { try self.emit($0, catalog) }
-            case .multi, .other: try folder.add(command) { try self.emit($0, catalog) }
+            case .multi, .libraryName, .other: try folder.add(command) { try self.emit($0, catalog) }
             }
         })
         try folder.finish { try self.emit($0, catalog) }

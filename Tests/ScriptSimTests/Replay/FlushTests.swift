@@ -10,7 +10,7 @@ import Testing
     func replayWith(_ count: Int, flush: FlushOptions = FlushOptions(), allocator: AllocatorKind = .arena) throws -> (PolicyReplay, ScriptCatalog) {
         let catalog = try ScriptCatalog()
         let run = try PolicyReplay(configuration: PolicyRegistry.builtIn.configuration("unbounded"), catalog: catalog,
-                                   retryNoscript: true, allocator: allocator, flush: flush)
+                                   allocator: allocator, flush: flush)
         var events: [ReplayEvent] = []
         for i in 0..<count {
             let id = Array("return \(i)".utf8).withUnsafeBufferPointer { catalog.intern(body: $0) }

@@ -18,18 +18,18 @@ import Testing
     }
 
     /// Model and full replays at every limit, for a direct comparison.
-    func modelAndReplays(_ path: String, policy: String, limits: [Int], retry: Bool = true)
+    func modelAndReplays(_ path: String, policy: String, limits: [Int], retry: Bool = true, client: ClientModel = .auto)
         throws -> (model: [ModelledResult], replays: [PolicyResult], exact: [Bool]) {
-        let sweeper = Sweeper(spec: SweepSpec(policy: policy, key: "entries", values: limits),
-                              options: ReplayOptions(retryNoscript: retry))
+        let options = retry ? ReplayOptions(clients: [ClientChoice(client)]) : ReplayOptions(retryNoscript: false)
+        let sweeper = Sweeper(spec: SweepSpec(policy: policy, key: "entries", values: limits), options: options)
         let kind = sweeper.modelKind()
         #expect(kind.applies)
         let catalog = try ScriptCatalog()
-        let model = StackDistanceModel(catalog: catalog, retry: retry, promoteOnLoad: kind.promote)
-        _ = try Replayer.readEvents(path: path, options: ReplayOptions(retryNoscript: retry), catalog: catalog,
+        let model = StackDistanceModel(catalog: catalog, client: options.clients[0].model, promoteOnLoad: kind.promote)
+        _ = try Replayer.readEvents(path: path, options: options, catalog: catalog,
                                     keepTimestamps: false, onInvalidLine: nil) { batch, _, _ in model.consume(batch) }
         let specs = try limits.map { try sweeper.configuration($0).spec.description }
-        let replays = try Replayer(policies: specs, options: ReplayOptions(retryNoscript: retry)).replay(path: path).policies
+        let replays = try Replayer(policies: specs, options: options).replay(path: path).policies
         return (limits.map { model.result(entries: $0) }, replays, limits.map { model.isExact(entries: $0) })
     }
 
@@ -69,6 +69,20 @@ import Testing
         for (i, k) in Self.twentyLimits.enumerated() {
             #expect(same(model[i], replays[i]), "\(policy) entries=\(k)")
             #expect(model[i].hitRate == replays[i].hitRate)
+        }
+    }
+
+    /// A redis-py client (SCRIPT LOAD + EVALSHA after NOSCRIPT): cold recoveries
+    /// pin the script under every limit, so the model stays exact there and
+    /// says where a recovery of a script some limits still hold makes it inexact.
+    @Test(arguments: ["eval-lru", "eval-lru:promote-on-load=yes"])
+    func onePassFollowsTheLoadEvalshaClient(policy: String) throws {
+        let path = try evalAndEvalsha()
+        let (model, replays, exact) = try modelAndReplays(path, policy: policy, limits: Self.twentyLimits, client: .loadEvalsha)
+        #expect(exact.contains(true) && exact.contains(false))
+        #expect(replays.contains { $0.recoveriesScriptLoad > 0 && $0.retries == 0 })
+        for (i, k) in Self.twentyLimits.enumerated() where exact[i] {
+            #expect(same(model[i], replays[i]), "\(policy) entries=\(k)")
         }
     }
 
