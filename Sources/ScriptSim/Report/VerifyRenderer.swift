@@ -26,6 +26,7 @@ public struct VerifyRenderer: Sendable {
             ("server", .object([("endpoint", .string(r.endpoint)), ("name", .string(r.server.name)),
                                 ("version", .string(r.server.version))])),
             ("policy", .string(r.policy)),
+            ("client", .string(r.client)),
             ("figures", .array(r.figures.map {
                 .object([("figure", .string($0.key)), ("server", .int($0.server)), ("simulated", .int($0.simulated)),
                          ("agree", .bool($0.agrees))])
@@ -58,8 +59,8 @@ public struct VerifyRenderer: Sendable {
 
     func text(_ r: VerifyReport, markdown: Bool) -> String {
         var out = markdown
-            ? "### verify \(r.path)\n\n\(r.server.name) \(r.server.version) at \(r.endpoint), simulated as `\(r.policy)`; \(r.commandsSent) commands sent\n\n"
-            : "verify \(r.path) against \(r.server.name) \(r.server.version) at \(r.endpoint)\n  simulated as \(r.policy); \(r.commandsSent) commands sent\n\n"
+            ? "### verify \(r.path)\n\n\(r.server.name) \(r.server.version) at \(r.endpoint), simulated as `\(r.policy)`, client `\(r.client)`; \(r.commandsSent) commands sent\n\n"
+            : "verify \(r.path) against \(r.server.name) \(r.server.version) at \(r.endpoint)\n  simulated as \(r.policy), client \(r.client); \(r.commandsSent) commands sent\n\n"
         var rows = r.figures.map { [$0.title, String($0.server), String($0.simulated), $0.agrees ? "yes" : "NO"] }
         let ratioText = ratio(r).map { String(format: "ratio %.2f", $0) } ?? "no ratio"
         rows.append(["VM bytes (\(r.serverVMField))", ReportRenderer.bytes(r.serverVMBytes), ReportRenderer.bytes(r.simulatedVMBytes),

@@ -65,6 +65,8 @@ public struct VerifyReport: Equatable, Sendable {
     public var endpoint: String
     public var server: ServerIdentity
     public var policy: String
+    /// The client model the trace was sent and simulated with.
+    public var client: String
     public var figures: [VerifyFigure]
     /// `used_memory_vm_eval` (7.4+, Valkey) or `used_memory_lua` (older), and the field it came from.
     public var serverVMBytes: Int
@@ -133,7 +135,7 @@ public final class Verifier {
         let simFailed = sim.compileErrorSHAs
         let simSet = Set(simFailed), serverSet = Set(serverFailed)
         return VerifyReport(
-            path: report.path, endpoint: connection.endpoint, server: identity, policy: sim.policy,
+            path: report.path, endpoint: connection.endpoint, server: identity, policy: sim.policy, client: sim.client,
             figures: [
                 VerifyFigure(key: "cached_scripts", title: "cached scripts",
                              server: Int(memory["number_of_cached_scripts"] ?? "0") ?? 0, simulated: sim.cachedScripts),

@@ -80,6 +80,27 @@ struct RealClientTests {
         #expect(upgrade.appErrors == valkey.appErrors)
     }
 
+    /// verify sends the application's own call list as redis-py would (SCRIPT
+    /// LOAD + EVALSHA after NOSCRIPT, nothing inside MULTI) and matches.
+    @Test(arguments: ["table", "mixed"])
+    func verifySendsWhatTheClientWouldSend(shape: String) throws {
+        guard let run = try RealClientRun.run(shape, on: .valkey) else { return }
+        for server in RealServer.both {
+            guard let process = try server.start() else { return }
+            defer { process.stop() }
+            let verifier = try Verifier(options: VerifyOptions(client: ClientChoice(parsing: "redis-py")!,
+                                                               scripts: try ClientScripts(path: run.scripts)))
+            let r = try verifier.verify(path: run.calls, host: "127.0.0.1", port: process.port)
+            #expect(r.verdict == "verify: MATCH", "\(shape) on \(server.label)")
+            if server.label.hasPrefix("valkey") {
+                let noscript = try #require(r.figures.first { $0.key == "noscript" })
+                #expect(noscript.server == run.noscript)
+                let appErrors = try #require(r.figures.first { $0.key == "app_errors" })
+                #expect(appErrors.server == run.appErrors)
+            }
+        }
+    }
+
     /// The application of the table: Script objects whose bodies were
     /// first one-off EVALs, evicted on Redis 7.4 rules, then recovered by
     /// redis-py with SCRIPT LOAD, which pins them.
