@@ -11,8 +11,10 @@ public enum ScriptOrigin: UInt8, Sendable {
     case load = 2
 }
 
-/// How Redis lays out one cached script in memory, for the script-bytes figure
-/// (`used_memory_scripts_eval`), which depends on the server version the policy models.
+/// What the server version a policy models does beyond its eviction rule:
+/// how it lays out one cached script in memory (the script-bytes figure,
+/// `used_memory_scripts_eval`), when it ticks the Lua GC, and how it reads a
+/// script's shebang.
 public struct ScriptEntryLayout: Equatable, Sendable {
     /// `sizeof(luaScript)`: 24 in 7.4+ (flags, body, LRU node), 16 in 7.2.
     public var entryStructBytes: Int
@@ -20,17 +22,33 @@ public struct ScriptEntryLayout: Equatable, Sendable {
     public var countsListNodes: Bool
     /// Whether the SHA→script dict shrinks on delete (7.4+).
     public var dictShrinksOnDelete: Bool
+    /// Redis 7.4+ also ticks the GC after each script it creates and each
+    /// compile failure (`luaGC` in `luaCreateFunction`, #13407); Redis 7.0/7.2
+    /// and Valkey tick only when a script runs (`luaCallFunction`).
+    public var gcTicksOnCreate: Bool
+    /// Valkey 9's scripting engines read the shebang's engine name in any case
+    /// and answer "Could not find scripting engine" for another.
+    public var valkeyShebang: Bool
 
-    public init(entryStructBytes: Int, countsListNodes: Bool, dictShrinksOnDelete: Bool) {
+    public init(entryStructBytes: Int, countsListNodes: Bool, dictShrinksOnDelete: Bool,
+                gcTicksOnCreate: Bool = true, valkeyShebang: Bool = false) {
         self.entryStructBytes = entryStructBytes
         self.countsListNodes = countsListNodes
         self.dictShrinksOnDelete = dictShrinksOnDelete
+        self.gcTicksOnCreate = gcTicksOnCreate
+        self.valkeyShebang = valkeyShebang
     }
 
     /// Redis 7.4 and later.
     public static let redis74 = ScriptEntryLayout(entryStructBytes: 24, countsListNodes: true, dictShrinksOnDelete: true)
     /// Redis 7.0 / 7.2.
-    public static let redis72 = ScriptEntryLayout(entryStructBytes: 16, countsListNodes: false, dictShrinksOnDelete: false)
+    public static let redis72 = ScriptEntryLayout(entryStructBytes: 16, countsListNodes: false, dictShrinksOnDelete: false,
+                                                  gcTicksOnCreate: false)
+    /// Valkey 8+ (promote-on-load), as Valkey 9 behaves.
+    public static let valkey = ScriptEntryLayout(entryStructBytes: 24, countsListNodes: true, dictShrinksOnDelete: true,
+                                                 gcTicksOnCreate: false, valkeyShebang: true)
+
+    var shebangDialect: Shebang.Dialect { valkeyShebang ? .valkey : .redis }
 }
 
 /// An eviction policy for the script cache.

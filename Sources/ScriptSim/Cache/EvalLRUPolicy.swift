@@ -22,6 +22,9 @@ public final class EvalLRUPolicy: CachePolicy {
         self.promoteOnLoad = promoteOnLoad
     }
 
+    /// Redis 7.4+, or Valkey when it pins on load.
+    public var entryLayout: ScriptEntryLayout { promoteOnLoad ? .valkey : .redis74 }
+
     public func created(_ script: ScriptID, origin: ScriptOrigin, cost: Int, victims: inout [ScriptID]) -> Bool {
         guard origin == .eval else { return true }
         while list.count >= entries, let oldest = list.removeFirst() {

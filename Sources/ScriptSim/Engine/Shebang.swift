@@ -8,25 +8,71 @@ enum Shebang {
     /// Flags Redis knows (`scripts_flags_def` in src/script.c).
     static let knownFlags: Set<String> = ["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]
 
+    /// How the modeled server reads the engine name.
+    enum Dialect: Sendable {
+        /// Redis 7.0+ and Valkey 8.0: exactly `#!lua`, else "Unexpected engine in script shebang".
+        case redis
+        /// Valkey 9 (scripting engines): the name after `#!` in any case, else
+        /// "Could not find scripting engine '<name>'" (measured on Valkey 9.1.2).
+        case valkey
+    }
+
+    struct Parsed {
+        /// Where compilation starts (0 without a shebang: the line feed is kept).
+        var codeOffset: Int
+        /// A `#!` line was present (the script is not in EVAL compatibility mode).
+        var hasShebang: Bool
+        var flags: Set<String>
+
+        /// EVAL_RO / EVALSHA_RO refuse it: a shebang script without `no-writes`
+        /// ("Can not execute a script with write flag using *_ro command", src/script.c).
+        var refusesReadOnly: Bool { hasShebang && !flags.contains("no-writes") }
+    }
+
     /// Where compilation starts (0 without a shebang), or Redis's error message.
-    static func codeOffset(_ body: UnsafeBufferPointer<UInt8>) -> Result<Int, ShebangError> {
-        guard body.count >= 2, body[0] == UInt8(ascii: "#"), body[1] == UInt8(ascii: "!") else { return .success(0) }
-        guard let nl = body.firstIndex(of: 0x0A) else { return .failure(ShebangError("Invalid script shebang")) }
-        let line = String(decoding: UnsafeBufferPointer(rebasing: body[0..<nl]), as: UTF8.self)
-        let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
-        guard let engine = parts.first else { return .failure(ShebangError("Invalid engine in script shebang")) }
-        guard engine == "#!lua" else {
-            return .failure(ShebangError("Unexpected engine in script shebang: \(engine)"))
+    static func codeOffset(_ body: UnsafeBufferPointer<UInt8>, dialect: Dialect = .redis) -> Result<Int, ShebangError> {
+        parse(body, dialect: dialect).map(\.codeOffset)
+    }
+
+    static func parse(_ body: UnsafeBufferPointer<UInt8>, dialect: Dialect = .redis) -> Result<Parsed, ShebangError> {
+        guard body.count >= 2, body[0] == UInt8(ascii: "#"), body[1] == UInt8(ascii: "!") else {
+            return .success(Parsed(codeOffset: 0, hasShebang: false, flags: []))
         }
+        // strchr(body, '\n'): a NUL before the line feed ends the search.
+        guard let nl = body.firstIndex(where: { $0 == 0x0A || $0 == 0 }), body[nl] == 0x0A else {
+            return .failure(ShebangError("Invalid script shebang"))
+        }
+        // The line is split with sdssplitargs: quotes and escapes as in a trace
+        // line; unbalanced quotes give no parts. (An unknown escape, which
+        // sdssplitargs keeps as its letter, is refused here as well.)
+        let splitter = ArgumentSplitter()
+        guard (try? splitter.split(UnsafeBufferPointer(rebasing: body[0..<nl]), from: 0)) != nil, !splitter.arguments.isEmpty else {
+            return .failure(ShebangError("Invalid engine in script shebang"))
+        }
+        let parts = (0..<splitter.arguments.count).map { String(decoding: splitter.argument($0), as: UTF8.self) }
+        switch dialect {
+        case .redis:
+            guard parts[0] == "#!lua" else { return .failure(ShebangError("Unexpected engine in script shebang: \(parts[0])")) }
+        case .valkey:
+            let engine = parts[0].hasPrefix("#!") ? String(parts[0].dropFirst(2)) : parts[0]
+            guard engine.lowercased() == "lua" else { return .failure(ShebangError("Could not find scripting engine '\(engine)'")) }
+        }
+        var flags = Set<String>()
         for option in parts.dropFirst() {
             guard option.hasPrefix("flags=") else {
                 return .failure(ShebangError("Unknown lua shebang option: \(option)"))
             }
-            for flag in option.dropFirst(6).split(separator: ",") where !knownFlags.contains(String(flag)) {
-                return .failure(ShebangError("Unexpected flag in script shebang: \(flag)"))
+            // sdssplitlen: "" gives no flags; "a,", ",a" and "a,,b" give an empty one, which is unknown.
+            let list = option.dropFirst(6)
+            guard !list.isEmpty else { continue }
+            for flag in list.split(separator: ",", omittingEmptySubsequences: false) {
+                guard knownFlags.contains(String(flag)) else {
+                    return .failure(ShebangError("Unexpected flag in script shebang: \(flag)"))
+                }
+                flags.insert(String(flag))
             }
         }
-        return .success(nl)
+        return .success(Parsed(codeOffset: nl, hasShebang: true, flags: flags))
     }
 }
 

@@ -1,9 +1,11 @@
 import Foundation
 import Histogram
 
-/// Redis 7.4's GC cadence (`src/script_lua.c:luaGC`): every 50th tick runs one
-/// incremental step of 50 KiB of work. The counter is a static in Redis, so it
-/// survives SCRIPT FLUSH; here it lives as long as the policy run.
+/// Redis's GC cadence (`luaGC` in src/eval.c in 7.4, inline in
+/// `luaCallFunction` before): every 50th tick runs one incremental step of
+/// 50 KiB of work. Which events tick depends on the modeled server
+/// (`ScriptEntryLayout.gcTicksOnCreate`). The counter is a static in Redis, so
+/// it survives SCRIPT FLUSH; here it lives as long as the policy run.
 struct GCCadence {
     static let period = 50
     static let stepKilobytes: Int32 = 50
@@ -39,6 +41,8 @@ final class PolicyReplay {
     let catalog: ScriptCatalog
     let allocator: VMAllocator
     let client: ClientModel
+    /// What the modeled server does beyond eviction (GC ticks, shebang, script bytes).
+    let server: ScriptEntryLayout
     let flushOptions: FlushOptions
     let closer: BackgroundCloser
     private(set) var vm: LuaVM
@@ -76,7 +80,8 @@ final class PolicyReplay {
         closer = BackgroundCloser(purgeAfterClose: flush.afterFlush == .purge)
         allocator = try VMAllocator(kind: kind)
         vm = try LuaVM(allocator: allocator)
-        memory = RedisScriptMemory(layout: policy.entryLayout)
+        server = policy.entryLayout
+        memory = RedisScriptMemory(layout: server)
         result = PolicyResult(policy: configuration.spec.description)
         result.allocator = kind.rawValue
         result.client = client.description
@@ -129,15 +134,15 @@ final class PolicyReplay {
         case .eval:
             if isCached(id) {
                 result.evalHits += 1
-                run(cached: id)
+                run(cached: id, readOnly: e.readOnly)
             } else {
                 result.evalMisses += 1
-                if try create(id, as: .eval) { gc.tick(vm) }
+                if try create(id, as: .eval) { runNew(id, readOnly: e.readOnly) }
             }
         case .evalsha:
             if isCached(id) {
                 result.evalshaHits += 1
-                run(cached: id)
+                run(cached: id, readOnly: e.readOnly)
             } else {
                 result.noscript += 1
                 result.evalshaMisses += 1
@@ -167,7 +172,7 @@ final class PolicyReplay {
             result.appErrors += 1
         case .eval:
             result.retries += 1
-            if try create(id, as: .eval) { gc.tick(vm) }
+            if try create(id, as: .eval) { runNew(id, readOnly: e.readOnly) }
         case .loadEvalsha:
             // SCRIPT LOAD (a compile error there reaches the application as
             // that error), then EVALSHA again: a hit unless the policy would
@@ -176,7 +181,7 @@ final class PolicyReplay {
             result.scriptLoads += 1
             guard try create(id, as: .load) else { return }
             if isCached(id) {
-                run(cached: id)
+                run(cached: id, readOnly: e.readOnly)
             } else {
                 result.noscript += 1
                 result.appErrors += 1
@@ -185,9 +190,30 @@ final class PolicyReplay {
     }
 
     /// A cached script runs: recency is refreshed and the GC ticks (evalGenericCommand's tail).
-    private func run(cached id: ScriptID) {
+    /// EVAL_RO / EVALSHA_RO of a script with write flags is refused first (`scriptPrepareForRun`): neither.
+    private func run(cached id: ScriptID, readOnly: Bool) {
+        if readOnly, refusesReadOnly(id) {
+            result.readOnlyRefusals += 1
+            return
+        }
         policy.hit(id)
         gc.tick(vm)
+    }
+
+    /// A script just created runs (it is already at the list's tail): the GC ticks, unless refused.
+    private func runNew(_ id: ScriptID, readOnly: Bool) {
+        if readOnly, refusesReadOnly(id) {
+            result.readOnlyRefusals += 1
+            return
+        }
+        gc.tick(vm)
+    }
+
+    private func refusesReadOnly(_ id: ScriptID) -> Bool {
+        catalog.withBody(id) { body in
+            guard case .success(let parsed) = Shebang.parse(body, dialect: server.shebangDialect) else { return false }
+            return parsed.refusesReadOnly
+        }
     }
 
     /// Redis's `luaCreateFunction`: shebang check, compile, evict, add, GC tick.
@@ -195,7 +221,7 @@ final class PolicyReplay {
     private func create(_ id: ScriptID, as newOrigin: ScriptOrigin) throws(EngineError) -> Bool {
         var elapsed: UInt64 = 0
         let outcome: EngineError? = catalog.withBody(id) { body -> EngineError? in
-            switch Shebang.codeOffset(body) {
+            switch Shebang.codeOffset(body, dialect: server.shebangDialect) {
             case .failure(let e):
                 return .invalidShebang(sha: catalog.shaHex(id), message: e.message)
             case .success(let offset):
@@ -220,8 +246,8 @@ final class PolicyReplay {
             if result.compileErrorSHAs.count < Self.maxFailedSHAs, failedScripts.insert(id).inserted {
                 result.compileErrorSHAs.append(catalog.shaHex(id))
             }
-            // Redis ticks the GC after a compile failure, not after a shebang refusal.
-            if case .compileFailed = outcome { gc.tick(vm) }
+            // Redis 7.4 ticks the GC after a compile failure, not after a shebang refusal.
+            if case .compileFailed = outcome, server.gcTicksOnCreate { gc.tick(vm) }
             return false
         }
         result.compiles += 1
@@ -229,7 +255,7 @@ final class PolicyReplay {
             result.recompiles += 1
             recompileNanoseconds += elapsed
         }
-        defer { gc.tick(vm) }
+        defer { if server.gcTicksOnCreate { gc.tick(vm) } }
         if newOrigin == .eval, !admission.admit(id) {
             result.admissionRejects += 1
             vm.drop(slot: LuaVM.slot(for: id))

@@ -19,6 +19,9 @@ public struct PolicyResult: Equatable, Sendable {
     /// NOSCRIPT replies that reached the application: client model `none`, inside
     /// MULTI … EXEC, a body the client does not hold, or a recovery that met NOSCRIPT again.
     public var appErrors = 0
+    /// EVAL_RO / EVALSHA_RO runs the server refused (a shebang script without
+    /// `no-writes`): no recency refresh, no GC tick.
+    public var readOnlyRefusals = 0
     /// The client model of this run, as named (`redis-py (load-evalsha)`).
     public var client = ClientModel.evalFallback.rawValue
     /// SCRIPT LOAD commands the server received: the trace's and the client's recoveries.

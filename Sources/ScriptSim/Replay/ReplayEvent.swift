@@ -18,18 +18,18 @@ public struct ReplayEvent: Equatable, Sendable {
     /// it earlier, `--scripts` gave it, or a folded recovery sent it), so it can
     /// recover from NOSCRIPT.
     public var bodyKnown: Bool
-    /// EVALSHA: bit 7 inside MULTI … EXEC; bits 0–1 the `Recovery` the `auto`
-    /// client model makes for this call. One byte, so the event stays 8 bytes.
+    /// Bit 7 inside MULTI … EXEC; bit 6 EVAL_RO / EVALSHA_RO; bits 0–1 (EVALSHA)
+    /// the `Recovery` the `auto` client model makes. One byte, so the event stays 8 bytes.
     private var clientBits: UInt8
     public var script: ScriptID
 
     public init(operation: Operation, script: ScriptID = 0, bodyKnown: Bool = false, flushMode: FlushMode = .unspecified,
-                inTransaction: Bool = false, autoRecovery: Recovery = .eval) {
+                inTransaction: Bool = false, autoRecovery: Recovery = .eval, readOnly: Bool = false) {
         self.operation = operation
         self.script = script
         self.bodyKnown = bodyKnown
         self.flushMode = flushMode
-        clientBits = (inTransaction ? 0x80 : 0) | autoRecovery.rawValue
+        clientBits = (inTransaction ? 0x80 : 0) | (readOnly ? 0x40 : 0) | autoRecovery.rawValue
     }
 
     /// Sent inside MULTI … EXEC, where no client can recover from NOSCRIPT.
@@ -37,6 +37,9 @@ public struct ReplayEvent: Equatable, Sendable {
         get { clientBits & 0x80 != 0 }
         set { clientBits = newValue ? clientBits | 0x80 : clientBits & 0x7F }
     }
+
+    /// EVAL_RO / EVALSHA_RO: a script with a shebang but without `no-writes` is refused.
+    public var readOnly: Bool { clientBits & 0x40 != 0 }
 
     /// What the `auto` client does after NOSCRIPT on this call: the recovery
     /// the capture recorded for it, or its connection's, or EVAL.

@@ -226,10 +226,11 @@ public final class Replayer {
     static func event(for command: TraceCommand, catalog: ScriptCatalog) -> ReplayEvent {
         switch command.kind {
         case .eval, .evalReadOnly:
-            return ReplayEvent(operation: .eval, script: catalog.intern(body: command.payload))
+            return ReplayEvent(operation: .eval, script: catalog.intern(body: command.payload), readOnly: command.kind == .evalReadOnly)
         case .evalsha, .evalshaReadOnly:
             let id = catalog.intern(sha: command.payload)
-            return ReplayEvent(operation: .evalsha, script: id, bodyKnown: catalog.hasBody(id))
+            return ReplayEvent(operation: .evalsha, script: id, bodyKnown: catalog.hasBody(id),
+                               readOnly: command.kind == .evalshaReadOnly)
         case .scriptLoad:
             return ReplayEvent(operation: .scriptLoad, script: catalog.intern(body: command.payload))
         case .scriptFlush:

@@ -110,11 +110,23 @@ public final class ScriptCatalog {
         return id
     }
 
-    /// Interns a SHA sent with EVALSHA (40 hex digits, already validated).
+    /// Interns a SHA sent with EVALSHA. One that is not 40 hex digits matches
+    /// no script on a server (NOSCRIPT): all such share one id that never gets a body.
     func intern(sha hex: UnsafeBufferPointer<UInt8>) -> ScriptID {
-        let key = SHA1Key(hex: hex)!
+        guard let key = SHA1Key(hex: hex) else {
+            if let id = invalidSHA { return id }
+            precondition(entries.count < Int(UInt32.max), "too many distinct scripts")
+            let id = ScriptID(entries.count)
+            entries.append(Entry(sha: SHA1Key(bytes: [UInt8](repeating: 0, count: 20)), body: nil,
+                                 redisBytes: RedisScriptMemory.shaKeyBytes, vmBytes: 0, compiles: false))
+            invalidSHA = id
+            return id
+        }
         return index[key] ?? add(key)
     }
+
+    /// The id every EVALSHA of a malformed SHA shares (not in `index`).
+    private var invalidSHA: ScriptID?
 
     /// Whether the body of `id` compiles (known from measuring it; false without a meter).
     func compiles(_ id: ScriptID) -> Bool { entries[Int(id)].compiles }

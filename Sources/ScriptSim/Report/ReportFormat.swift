@@ -91,6 +91,7 @@ enum ReportColumns {
     static let extra: [ReportColumn] = [
         .init(key: "recoveries_eval", title: "recoveries eval", kind: .count) { .int($0.retries) },
         .init(key: "evalsha_misses", title: "evalsha misses", kind: .count) { .int($0.evalshaMisses) },
+        .init(key: "read_only_refusals", title: "read-only refusals", kind: .count) { .int($0.readOnlyRefusals) },
         .init(key: "script_loads", title: "script loads", kind: .count) { .int($0.scriptLoads) },
         .init(key: "flushes", title: "flushes", kind: .count) { .int($0.flushes) },
         .init(key: "oversize_rejects", title: "oversize rejects", kind: .count) { .int($0.oversizeRejects) },
@@ -116,7 +117,7 @@ enum ReportColumns {
                      "flush_pause_max_seconds", "background_close_seconds", "background_close_max_seconds",
                      "allocator_allocated_peak", "allocator_allocated", "allocator_active_peak", "allocator_active",
                      "allocator_resident_peak", "allocator_resident", "allocator_fragmentation", "events_per_second",
-                     "client", "recoveries_eval", "recoveries_script_load", "app_errors", "evalsha_misses"]
+                     "client", "recoveries_eval", "recoveries_script_load", "app_errors", "evalsha_misses", "read_only_refusals"]
         let byKey = Dictionary(uniqueKeysWithValues: ([policy] + hits.dropFirst() + memory.dropFirst() + extra + flushAndAllocator.dropFirst()).map { ($0.key, $0) })
         return order.map { byKey[$0]! }
     }()

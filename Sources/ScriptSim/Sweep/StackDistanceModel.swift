@@ -140,6 +140,11 @@ final class StackDistanceModel {
 
     private func consume(_ e: ReplayEvent) {
         let id = e.script
+        if e.readOnly, e.operation == .eval || e.operation == .evalsha, catalog.hasBody(id), refusesReadOnly(id) {
+            // A refused run refreshes nothing, which one recency stack cannot show.
+            inexactAbove = 0
+            inexactReasons.insert("EVAL_RO/EVALSHA_RO of a script with write flags, which the server refuses")
+        }
         switch e.operation {
         case .eval:
             if pinned[Int(id)] {
@@ -211,6 +216,13 @@ final class StackDistanceModel {
             stacked.removeAll(keepingCapacity: true)
         case .exists:
             break
+        }
+    }
+
+    private func refusesReadOnly(_ id: ScriptID) -> Bool {
+        catalog.withBody(id) { body in
+            if case .success(let parsed) = Shebang.parse(body) { return parsed.refusesReadOnly }
+            return false
         }
     }
 

@@ -121,14 +121,13 @@ final class TraceLineParser {
             case Self.equalsIgnoringCase(name, "EVALSHA"), Self.equalsIgnoringCase(name, "EVALSHA_RO"):
                 let ro = name.count == 10
                 let label = ro ? "EVALSHA_RO" : "EVALSHA"
-                guard args.count >= 2 else {
-                    throw LineError(column: endColumn, message: "\(label) needs a SHA1 and numkeys")
+                guard args.count >= 3 else {
+                    throw LineError(column: endColumn, message: args.count == 1 ? "\(label) needs a SHA1 and numkeys" : "\(label) needs numkeys after the SHA1")
                 }
+                // evalShaCommand answers NOSCRIPT for a SHA that is not 40 characters before
+                // it looks at numkeys; 40 characters that are not hex match no script either.
                 let sha = arg(1)
-                guard sha.count == 40, sha.allSatisfy({ ArgumentSplitter.hexValue($0) != nil }) else {
-                    throw LineError(column: args[1].column, message: "\(label) needs a SHA1 of 40 hex digits, got \(text(1))")
-                }
-                try checkNumkeys(label, after: "SHA1")
+                if sha.count == 40 { try checkNumkeys(label, after: "SHA1") }
                 return command(ro ? .evalshaReadOnly : .evalsha, sha)
             case Self.equalsIgnoringCase(name, "SCRIPT"):
                 guard args.count >= 2 else {

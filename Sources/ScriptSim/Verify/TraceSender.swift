@@ -189,8 +189,10 @@ struct TraceSender {
         }
     }
 
-    /// Errors Redis gives for a script it refuses to create: compile errors and shebang errors.
+    /// Errors a server gives for a script it refuses to create: compile errors and
+    /// shebang errors (Valkey 9 names an unknown engine "Could not find scripting engine").
     static func isCompileError(_ message: String) -> Bool {
         message.contains("Error compiling script") || message.contains("shebang")
+            || message.contains("Could not find scripting engine")
     }
 }
