@@ -4,6 +4,7 @@ import ScriptSim
 
 extension ReportFormat: ExpressibleByArgument {}
 extension AllocatorKind: ExpressibleByArgument {}
+extension LuaEngine: ExpressibleByArgument {}
 extension FlushOptions.Mode: ExpressibleByArgument {}
 extension FlushOptions.AfterFlush: ExpressibleByArgument {}
 
@@ -66,6 +67,11 @@ struct Replay: ParsableCommand {
         "yes or no: what a SCRIPT FLUSH without argument does (Redis's setting; default no).", valueName: "yes|no"))
     var lazyfreeLazyUserFlush: YesNo = .no
 
+    @Option(name: .customLong("engine"), help: ArgumentHelp(
+        "lua5.4 (default: the design's engine, the what-if of a newer Lua) or lua5.1 (what Redis and Valkey embed, "
+            + "with the modeled server's Lua environment); repeat to compare.", valueName: "engine"))
+    var engines: [LuaEngine] = []
+
     @Option(name: .customLong("allocator"), help: ArgumentHelp(
         "arena, arena-notcache or libc; repeat to compare (default arena).", valueName: "kind"))
     var allocators: [AllocatorKind] = []
@@ -103,7 +109,8 @@ struct Replay: ParsableCommand {
             flush: FlushOptions(mode: flushMode, lazyfreeLazyUserFlush: lazyfreeLazyUserFlush == .yes, afterFlush: arenaAfterFlush),
             allocators: allocators.isEmpty ? [.arena] : allocators,
             timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery) },
-            clients: clients.clients, recordedRecoveries: clients.recorded, scripts: clients.scripts)
+            clients: clients.clients, recordedRecoveries: clients.recorded, scripts: clients.scripts,
+            engines: engines.isEmpty ? [.lua54] : engines)
         let replayer: Replayer
         do {
             replayer = try Replayer(policies: policies, registry: registry, options: options)

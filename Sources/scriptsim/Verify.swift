@@ -44,6 +44,10 @@ struct Verify: ParsableCommand {
     @Flag(name: .customLong("skip-invalid"), help: "Skip malformed trace lines instead of stopping.")
     var skipInvalid = false
 
+    @Option(name: .customLong("engine"), help: ArgumentHelp(
+        "The simulator's Lua: lua5.1 (default, what the servers embed) or lua5.4.", valueName: "engine"))
+    var engine: LuaEngine = .lua51
+
     @Option(help: "Output format: table, markdown, csv or json.")
     var format: ReportFormat = .table
 
@@ -60,7 +64,7 @@ struct Verify: ParsableCommand {
         let clients = client.resolved(single: true)
         let options = VerifyOptions(policy: policy, timeout: timeout, requireEmpty: server != nil,
                                     reader: TraceReaderOptions(skipInvalid: skipInvalid), client: clients.clients[0],
-                                    recordedRecoveries: clients.recorded, scripts: clients.scripts)
+                                    recordedRecoveries: clients.recorded, scripts: clients.scripts, engine: engine)
         let verifier: Verifier
         do {
             verifier = try Verifier(options: options)

@@ -209,6 +209,53 @@ void csim_lua_gc_collect(lua_State *L);
 /* Lua's own count of bytes in use: LUA_GCCOUNT × 1024 + LUA_GCCOUNTB. */
 int64_t csim_lua_gc_count_bytes(lua_State *L);
 
+/* ---------------------------------------------------------------------------
+ * Lua 5.1 (lua51.c, lua51_server.c)
+ *
+ * Debian's liblua5.1, loaded at run time and bound to its LUA_5.1 symbol
+ * versions, so it lives in the same process as the linked Lua 5.4. Scripts
+ * are kept in the registry under "f_<sha>" as Redis 7.0+ keeps them: 5.1's
+ * string hash has no random seed, so runs stay identical.
+ * ------------------------------------------------------------------------- */
+
+/* Loads and binds liblua5.1 once. 0 on success; otherwise 1 with the reason in msg. */
+int csim_lua51_bind(char *msg, size_t cap);
+
+/* The server whose Lua environment a 5.1 VM is built like. */
+enum {
+    CSIM_SERVER_REDIS70 = 0,  /* Redis 7.0 / 7.2 */
+    CSIM_SERVER_REDIS74 = 1,  /* Redis 7.4 / 8.0 */
+    CSIM_SERVER_VALKEY = 2    /* Valkey 8 / 9 */
+};
+
+/* A 5.1 state on the given allocator, with the environment `server` builds
+ * before its first script (libraries, the redis table, globals protection,
+ * error handler). Functions a script would call are stubs that raise if
+ * ever called; nothing is ever run. NULL when the state cannot be made. */
+lua_State *csim_lua51_open(csim_alloc_ctx *ctx, int server);
+void csim_lua51_close(lua_State *L);
+
+/* As csim_lua_compile, keyed by the registry string `key` ("f_<sha>", Redis);
+ * with key NULL the function takes a luaL_ref slot of the registry, returned
+ * in *ref (Valkey 9's engine_lua.c). */
+int csim_lua51_compile(lua_State *L, const char *body, size_t len, const char *key, int *ref, char *msg, size_t msg_cap);
+/* registry[key] = nil, or luaL_unref(ref) when key is NULL. */
+int csim_lua51_drop(lua_State *L, const char *key, int ref);
+/* Tables reachable from the registry, the globals and the string metatable
+ * (after a full collection: every live table). Redis's and Valkey's Lua adds a
+ * readonly flag that makes each table 8 bytes larger than Debian's 5.1. */
+int64_t csim_lua51_count_tables(lua_State *L);
+int csim_lua51_has(lua_State *L, const char *key);
+/* What a server's luaCallFunction builds before each run: the globals KEYS
+ * and ARGV set to fresh tables of the call's arguments (interned strings).
+ * `flat` holds the nkeys + nargs arguments back to back, `lens` their lengths.
+ * `presize`: lua_createtable(n, 0) as Valkey does; otherwise lua_newtable and
+ * rawseti as Redis does. */
+int csim_lua51_set_call_globals(lua_State *L, const char *flat, const size_t *lens, int nkeys, int nargs, int presize);
+void csim_lua51_gc_step(lua_State *L, int kbytes);
+void csim_lua51_gc_collect(lua_State *L);
+int64_t csim_lua51_gc_count_bytes(lua_State *L);
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,6 +49,9 @@ public struct ScriptEntryLayout: Equatable, Sendable {
                                                  gcTicksOnCreate: false, valkeyShebang: true)
 
     var shebangDialect: Shebang.Dialect { valkeyShebang ? .valkey : .redis }
+
+    /// The Lua environment a 5.1 VM of this server is built with.
+    var environment: ServerEnvironment { valkeyShebang ? .valkey : gcTicksOnCreate ? .redis74 : .redis70 }
 }
 
 /// An eviction policy for the script cache.

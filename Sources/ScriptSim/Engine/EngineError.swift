@@ -5,6 +5,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
     case allocatorUnavailable(operation: String, errno: Int32)
     /// `lua_newstate` returned NULL.
     case stateCreationFailed
+    /// The Lua 5.1 library cannot be loaded (liblua5.1-0-dev missing).
+    case engineUnavailable(String)
     /// The body does not compile; Redis replies "Error compiling script" and caches nothing.
     case compileFailed(sha: String, message: String)
     /// The shebang line is invalid; Redis rejects the script before compiling.
@@ -18,6 +20,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
         switch self {
         case .allocatorUnavailable(let op, let e): return "jemalloc \(op) failed (errno \(e))"
         case .stateCreationFailed: return "cannot create a Lua state: the allocator refused memory"
+        case .engineUnavailable(let m): return "the lua5.1 engine is unavailable: \(m)"
         case .compileFailed(let sha, let m): return "script \(sha): Error compiling script: \(m)"
         case .invalidShebang(let sha, let m): return "script \(sha): \(m)"
         case .outOfMemory(let sha, let m): return "script \(sha): out of memory: \(m)"

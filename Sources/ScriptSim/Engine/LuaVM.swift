@@ -1,26 +1,63 @@
 internal import CScriptsimEngine
 
-/// One Lua 5.4 state allocating from an `VMAllocator` through its own
-/// explicit thread cache — Redis 7.4+'s `createLuaState`.
+/// The Lua a VM runs.
+public enum LuaEngine: String, CaseIterable, Sendable {
+    /// Stock Lua 5.4 (the design's engine; the what-if of a newer Lua, as
+    /// Valkey's move of Lua into a module allows). A bare state: no library.
+    case lua54 = "lua5.4"
+    /// Debian's Lua 5.1.5, what Redis and Valkey embed, with the environment
+    /// the modeled server builds (libraries, `redis` table, protections).
+    case lua51 = "lua5.1"
+}
+
+/// The server whose Lua environment a 5.1 VM copies.
+public enum ServerEnvironment: Sendable {
+    case redis70, redis74, valkey
+
+    var code: Int32 {
+        switch self {
+        case .redis70: return Int32(CSIM_SERVER_REDIS70)
+        case .redis74: return Int32(CSIM_SERVER_REDIS74)
+        case .valkey: return Int32(CSIM_SERVER_VALKEY)
+        }
+    }
+}
+
+/// One Lua state allocating from an `VMAllocator` through its own explicit
+/// thread cache — Redis 7.4+'s `createLuaState`.
 ///
 /// Scripts are compiled as Redis's `luaCreateFunction` does (text chunk named
-/// `@user_script`, the function kept in the registry), but never run: no
-/// library is opened, so nothing in a trace can reach the host. The registry
-/// slot is an integer rather than Redis's "f_<sha>" string so that memory
-/// figures are the same in every run (see CScriptsimEngine.h).
+/// `@user_script`, the function kept in the registry), but never run. On Lua
+/// 5.4 no library is opened and the registry slot is an integer rather than
+/// Redis's "f_<sha>" string, because 5.4 seeds its string hash per run (see
+/// CScriptsimEngine.h). On Lua 5.1 the server's environment is built, its
+/// functions stubs that are never called, and scripts are kept under
+/// "f_<sha>" as Redis keeps them (5.1's hash has no seed).
 ///
 /// Owns C resources: close it explicitly (`close()`); not `Sendable`, one
 /// thread at a time (ownership may move to a background closer, see
 /// `BackgroundCloser`, after which the replay never touches it again).
 public final class LuaVM {
     public let allocator: VMAllocator
+    public let engine: LuaEngine
     private var state: OpaquePointer?
+    /// Lua 5.1: the registry key ("f_<sha>") or luaL_ref slot of each script.
+    private var keys: [Int: (key: String?, ref: Int32)] = [:]
+    /// Lua 5.1 on Valkey: scripts take luaL_ref slots rather than "f_<sha>" keys,
+    /// and KEYS/ARGV are presized.
+    private let usesRefs: Bool
     private let context: UnsafeMutablePointer<csim_alloc_ctx>
     private let threadCache: Int32
     private var message = [CChar](repeating: 0, count: 512)
 
-    public init(allocator: VMAllocator) throws(EngineError) {
+    public init(allocator: VMAllocator, engine: LuaEngine = .lua54, server: ServerEnvironment = .redis74) throws(EngineError) {
         self.allocator = allocator
+        self.engine = engine
+        usesRefs = server == .valkey
+        if engine == .lua51 {
+            var reason = [CChar](repeating: 0, count: 256)
+            guard csim_lua51_bind(&reason, reason.count) == 0 else { throw .engineUnavailable(String(cString: reason)) }
+        }
         var tcache: UInt32 = 0
         if allocator.usesThreadCache {
             let rc = csim_tcache_create(&tcache)
@@ -35,7 +72,7 @@ public final class LuaVM {
             kind: Int32(allocator.kind == .libc ? CSIM_ALLOC_GLIBC : CSIM_ALLOC_JEMALLOC),
             arena: arena, flags: allocator.arenaIndex == nil ? 0 : csim_mallocx_flags(arena, threadCache),
             live_bytes: 0, peak_bytes: 0, live_blocks: 0, allocations: 0, failures: 0, shared: allocator.counter))
-        guard let L = csim_lua_open(context) else {
+        guard let L = engine == .lua51 ? csim_lua51_open(context, server.code) : csim_lua_open(context) else {
             context.deallocate()
             if threadCache >= 0 { _ = csim_tcache_destroy(UInt32(threadCache)) }
             throw .stateCreationFailed
@@ -50,8 +87,9 @@ public final class LuaVM {
     /// Closes the state, destroys its thread cache and leaves its blocks with the arena.
     public func close() {
         guard let L = state else { return }
-        csim_lua_close(L)
+        if engine == .lua51 { csim_lua51_close(L) } else { csim_lua_close(L) }
         state = nil
+        keys = [:]
         if threadCache >= 0 { _ = csim_tcache_destroy(UInt32(threadCache)) }
         context.deallocate()
     }
@@ -68,19 +106,26 @@ public final class LuaVM {
     /// Lua's own count (`LUA_GCCOUNT` KiB + `LUA_GCCOUNTB` bytes): requested sizes, not usable sizes.
     public var luaCountBytes: Int {
         guard let L = state else { return 0 }
-        return Int(csim_lua_gc_count_bytes(L))
+        return Int(engine == .lua51 ? csim_lua51_gc_count_bytes(L) : csim_lua_gc_count_bytes(L))
     }
 
     /// Compiles `body` and keeps the function in registry slot `slot`.
     /// `sha` names the script in errors.
     public func compile(_ body: UnsafeBufferPointer<UInt8>, slot: Int, sha: @autoclosure () -> String) throws(EngineError) {
         guard let L = state else { preconditionFailure("compile on a closed LuaVM") }
+        let key: String? = engine == .lua51 && !usesRefs ? "f_" + sha() : nil
+        var ref: Int32 = 0
         let rc = body.withMemoryRebound(to: CChar.self) { chars in
             message.withUnsafeMutableBufferPointer { msg in
-                csim_lua_compile(L, chars.baseAddress, chars.count, Int64(slot), msg.baseAddress, msg.count)
+                engine == .lua51
+                    ? csim_lua51_compile(L, chars.baseAddress, chars.count, key, &ref, msg.baseAddress, msg.count)
+                    : csim_lua_compile(L, chars.baseAddress, chars.count, Int64(slot), msg.baseAddress, msg.count)
             }
         }
-        guard rc != 0 else { return }
+        if rc == 0 {
+            if engine == .lua51 { keys[slot] = (key, ref) }
+            return
+        }
         let text = String(cString: message)
         switch Int32(rc) {
         case Int32(CSIM_ERR_SYNTAX): throw .compileFailed(sha: sha(), message: text)
@@ -92,12 +137,18 @@ public final class LuaVM {
     /// Drops the function kept in `slot`; its bytes return at a later GC step.
     public func drop(slot: Int) {
         guard let L = state else { return }
-        _ = csim_lua_drop(L, Int64(slot))
+        if engine == .lua51 {
+            guard let entry = keys.removeValue(forKey: slot) else { return }
+            _ = csim_lua51_drop(L, entry.key, entry.ref)
+        } else {
+            _ = csim_lua_drop(L, Int64(slot))
+        }
     }
 
     /// Whether a function is kept in `slot`.
     public func contains(slot: Int) -> Bool {
         guard let L = state else { return false }
+        if engine == .lua51 { return keys[slot] != nil }
         return csim_lua_has(L, Int64(slot)) != 0
     }
 
@@ -107,13 +158,38 @@ public final class LuaVM {
     /// One incremental GC step of `kilobytes` of work (Redis: `lua_gc(lua, LUA_GCSTEP, 50)`).
     public func gcStep(kilobytes: Int32 = 50) {
         guard let L = state else { return }
-        csim_lua_gc_step(L, kilobytes)
+        if engine == .lua51 { csim_lua51_gc_step(L, kilobytes) } else { csim_lua_gc_step(L, kilobytes) }
+    }
+
+    /// Lua's own count as the servers' Lua would give it: on 5.1, plus 8 bytes
+    /// for each reachable table (Redis's and Valkey's bundled Lua add a readonly
+    /// flag to `Table`, 72 bytes instead of Debian's 64). Exact after a full
+    /// collection, when every live table is reachable.
+    public var serverLuaCountBytes: Int {
+        guard let L = state else { return 0 }
+        guard engine == .lua51 else { return luaCountBytes }
+        return luaCountBytes + 8 * Int(csim_lua51_count_tables(L))
+    }
+
+    /// Lua 5.1: the KEYS and ARGV globals the server sets before a run, from
+    /// the call's arguments (empty without them). The bare 5.4 VM has no globals.
+    public func setCallArguments(_ arguments: CallArguments?) {
+        guard let L = state, engine == .lua51 else { return }
+        let a = arguments ?? CallArguments()
+        a.bytes.withUnsafeBufferPointer { bytes in
+            a.lengths.withUnsafeBufferPointer { lens in
+                bytes.withMemoryRebound(to: CChar.self) { chars in
+                    _ = csim_lua51_set_call_globals(L, chars.baseAddress, lens.baseAddress, Int32(a.keys),
+                                                    Int32(a.lengths.count - a.keys), usesRefs ? 1 : 0)
+                }
+            }
+        }
     }
 
     /// A full collection cycle.
     public func collectGarbage() {
         guard let L = state else { return }
-        csim_lua_gc_collect(L)
+        if engine == .lua51 { csim_lua51_gc_collect(L) } else { csim_lua_gc_collect(L) }
     }
 
     /// Returns blocks parked in this VM's thread cache to the arena, so the

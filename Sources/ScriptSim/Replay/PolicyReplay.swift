@@ -67,11 +67,13 @@ final class PolicyReplay {
     private var compileNanoseconds: UInt64 = 0
     private var recompileNanoseconds: UInt64 = 0
     private var failedScripts = Set<ScriptID>()
+    /// The current event's call arguments (KEYS and ARGV for a Lua 5.1 run).
+    private var arguments_: CallArguments?
     static let maxErrorExamples = 5
     static let maxFailedSHAs = 1000
 
     init(configuration: PolicyConfiguration, catalog: ScriptCatalog, client: ClientChoice = ClientChoice(.evalFallback),
-         allocator kind: AllocatorKind = .arena, flush: FlushOptions = FlushOptions()) throws(EngineError) {
+         allocator kind: AllocatorKind = .arena, flush: FlushOptions = FlushOptions(), engine: LuaEngine = .lua54) throws(EngineError) {
         policy = configuration.makePolicy()
         admission = configuration.makeAdmission()
         self.catalog = catalog
@@ -79,12 +81,13 @@ final class PolicyReplay {
         flushOptions = flush
         closer = BackgroundCloser(purgeAfterClose: flush.afterFlush == .purge)
         allocator = try VMAllocator(kind: kind)
-        vm = try LuaVM(allocator: allocator)
+        vm = try LuaVM(allocator: allocator, engine: engine, server: policy.entryLayout.environment)
         server = policy.entryLayout
         memory = RedisScriptMemory(layout: server)
         result = PolicyResult(policy: configuration.spec.description)
         result.allocator = kind.rawValue
         result.client = client.description
+        result.engine = engine.rawValue
         sampleAllocator()
     }
 
@@ -92,15 +95,16 @@ final class PolicyReplay {
 
     func isCached(_ id: ScriptID) -> Bool { origin[Int(id)] != 0 }
 
-    /// Replays a batch of events in order.
-    func apply(_ events: UnsafeBufferPointer<ReplayEvent>) throws(EngineError) {
+    /// Replays a batch of events in order (`arguments`, when kept, one per event).
+    func apply(_ events: UnsafeBufferPointer<ReplayEvent>, arguments: [CallArguments?] = []) throws(EngineError) {
         if origin.count < catalog.count {
             origin.append(contentsOf: repeatElement(0, count: catalog.count - origin.count))
             evicted.append(contentsOf: repeatElement(false, count: catalog.count - evicted.count))
         }
         let start = DispatchTime.now().uptimeNanoseconds
         defer { applyNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
-        for e in events {
+        for (i, e) in events.enumerated() {
+            arguments_ = i < arguments.count ? arguments[i] : nil
             try apply(e)
             self.events += 1
             if sampleEvery > 0, self.events % sampleEvery == 0 { takeSample() }
@@ -196,6 +200,7 @@ final class PolicyReplay {
             result.readOnlyRefusals += 1
             return
         }
+        vm.setCallArguments(arguments_)
         policy.hit(id)
         gc.tick(vm)
     }
@@ -206,6 +211,7 @@ final class PolicyReplay {
             result.readOnlyRefusals += 1
             return
         }
+        vm.setCallArguments(arguments_)
         gc.tick(vm)
     }
 
@@ -316,7 +322,7 @@ final class PolicyReplay {
             old.close()
             if flushOptions.afterFlush == .purge { allocator.purge() }
         }
-        vm = try LuaVM(allocator: allocator)
+        vm = try LuaVM(allocator: allocator, engine: vm.engine, server: server.environment)
         _ = pauses.record(DispatchTime.now().uptimeNanoseconds - start)
         for i in origin.indices where origin[i] != 0 || evicted[i] {
             origin[i] = 0
@@ -331,7 +337,11 @@ final class PolicyReplay {
     }
 
     /// End of trace: final figures, a full GC for the retained figure, invariant checks.
-    func finish() throws -> PolicyResult {
+    /// With `probe` (verify), the figures are taken first; then the probe
+    /// script is EVAL'd as the server ran it — created, maybe evicting one —
+    /// and the retained Lua count is read after a full collection, as the
+    /// server's INFO is read after `collectgarbage('collect')`.
+    func finish(probe: ScriptID? = nil) throws -> PolicyResult {
         closer.waitForAll()
         var problems = policy.invariantViolations(cachedEval: cachedEval, cachedLoad: cachedLoad)
         if memory.entries != cachedScripts {
@@ -358,7 +368,16 @@ final class PolicyReplay {
         result.vmBytesPeak = allocator.peakBytes
         result.compileSeconds = Double(compileNanoseconds) / 1e9
         result.recompileSeconds = Double(recompileNanoseconds) / 1e9
+        var figures = result
+        if let probe {
+            if origin.count < catalog.count { origin.append(contentsOf: repeatElement(0, count: catalog.count - origin.count)) }
+            if evicted.count < catalog.count { evicted.append(contentsOf: repeatElement(false, count: catalog.count - evicted.count)) }
+            arguments_ = CallArguments()
+            try apply(ReplayEvent(operation: .eval, script: probe))
+            vm.collectGarbage()
+        }
+        figures.luaGCCountRetainedBytes = vm.serverLuaCountBytes
         vm.close()
-        return result
+        return figures
     }
 }

@@ -22,6 +22,8 @@ public struct PolicyResult: Equatable, Sendable {
     /// EVAL_RO / EVALSHA_RO runs the server refused (a shebang script without
     /// `no-writes`): no recency refresh, no GC tick.
     public var readOnlyRefusals = 0
+    /// The Lua the VMs ran (`lua5.4`, `lua5.1`).
+    public var engine = LuaEngine.lua54.rawValue
     /// The client model of this run, as named (`redis-py (load-evalsha)`).
     public var client = ClientModel.evalFallback.rawValue
     /// SCRIPT LOAD commands the server received: the trace's and the client's recoveries.
@@ -75,6 +77,9 @@ public struct PolicyResult: Equatable, Sendable {
     public var vmBytesRetained = 0
     /// Lua's own count at the end (`LUA_GCCOUNT`/`GCCOUNTB`): requested, not usable, bytes.
     public var luaGCCountBytes = 0
+    /// Lua's own count after a final full collection: what the VM really
+    /// holds, the figure a server's INFO gives after `collectgarbage('collect')`.
+    public var luaGCCountRetainedBytes = 0
     /// Redis's `used_memory_scripts_eval` at the end.
     public var scriptBytes = 0
     public var scriptBytesPeak = 0

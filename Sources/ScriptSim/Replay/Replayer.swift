@@ -63,6 +63,11 @@ public struct ReplayOptions: Sendable {
     public var flush = FlushOptions()
     /// Every policy runs once per allocator.
     public var allocators: [AllocatorKind] = [.arena]
+    /// Every policy runs once per engine.
+    public var engines: [LuaEngine] = [.lua54]
+    /// verify: a script EVAL'd after the trace, as sent to the server, before
+    /// the retained Lua count is read (`Verifier.gcProbe`).
+    public var retainedProbe: [UInt8]?
     /// Memory over time, written as CSV (nil: none).
     public var timeline: TimelineOptions?
 
@@ -71,7 +76,8 @@ public struct ReplayOptions: Sendable {
     public init(retryNoscript: Bool = true, reader: TraceReaderOptions = TraceReaderOptions(), batchSize: Int = 4096,
                 flush: FlushOptions = FlushOptions(), allocators: [AllocatorKind] = [.arena], timeline: TimelineOptions? = nil,
                 clients: [ClientChoice] = [ClientChoice(.auto)], recordedRecoveries: RecordedRecoveries = .fold,
-                scripts: ClientScripts = ClientScripts()) {
+                scripts: ClientScripts = ClientScripts(), engines: [LuaEngine] = [.lua54]) {
+        self.engines = engines
         self.reader = reader
         self.batchSize = batchSize
         self.flush = flush
@@ -148,72 +154,89 @@ public final class Replayer {
         let catalog = try ScriptCatalog(measureCosts: configurations.contains { $0.makePolicy().needsScriptCost })
         var runs: [PolicyReplay] = []
         for configuration in configurations {
-            for kind in options.allocators {
-                for client in options.clients {
-                    runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, client: client,
-                                                 allocator: kind, flush: options.flush))
+            for engine in options.engines {
+                for kind in options.allocators {
+                    for client in options.clients {
+                        runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, client: client,
+                                                     allocator: kind, flush: options.flush, engine: engine))
+                    }
                 }
             }
         }
         let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path) }
         var series = runs.map { run in
             var label = run.result.policy
+            if options.engines.count > 1 { label += " [\(run.result.engine)]" }
             if options.allocators.count > 1 { label += " [\(run.result.allocator)]" }
             if options.clients.count > 1 { label += " [\(run.result.client)]" }
             return TimelineSeries(label: label, points: [])
         }
         var events = 0
         let reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
-                                         onInvalidLine: onInvalidLine) { batch, timestamps, reader in
+                                         onInvalidLine: onInvalidLine) { batch, extras, reader in
             if events == 0, let timeline = options.timeline {
                 let every = timeline.sampleEvery ?? Self.sampleInterval(reader: reader, batchEvents: batch.count)
                 for run in runs { run.sampleEvery = every }
             }
-            try Self.runInParallel(runs) { run in try run.apply(batch) }
+            try Self.runInParallel(runs) { run in try run.apply(batch, arguments: extras.arguments) }
             if let timeline {
                 for (i, run) in runs.enumerated() { series[i].points += run.samples.map { TimelinePoint(event: $0.event, vmBytes: $0.vmBytes) } }
-                try writeSamples(timeline, runs: runs, batchStart: events, timestamps: timestamps)
+                try writeSamples(timeline, runs: runs, batchStart: events, timestamps: extras.timestamps)
             }
             events += batch.count
             onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
         }
+        let probe = options.retainedProbe.map { body in body.withUnsafeBufferPointer { catalog.preload(body: $0) } }
         var results: [PolicyResult] = []
-        for run in runs { results.append(try run.finish()) }
+        for run in runs { results.append(try run.finish(probe: probe)) }
         try timeline?.close()
         return TraceReport(path: reader.displayPath, summary: reader.summary, policies: results, timeline: timeline == nil ? [] : series)
     }
 
+    /// What comes with a batch besides its events, one entry per event when kept.
+    struct BatchExtras {
+        /// Trace timestamps (with `keepTimestamps`).
+        var timestamps: [Double?] = []
+        /// Call arguments, when an engine builds KEYS and ARGV (Lua 5.1).
+        var arguments: [CallArguments?] = []
+    }
+
     /// Reads a trace once: parses and hashes each line, interns scripts into
     /// `catalog`, and hands the compact events to `handle` in batches of
-    /// `options.batchSize` (with each event's trace timestamp when asked).
+    /// `options.batchSize` (with each event's trace timestamp when asked, and
+    /// its call arguments when a Lua 5.1 run needs them).
     /// Returns the reader, whose summary is complete.
     static func readEvents(path: String, options: ReplayOptions, catalog: ScriptCatalog, keepTimestamps: Bool,
                            onInvalidLine: ((TraceError) -> Void)?,
-                           _ handle: (UnsafeBufferPointer<ReplayEvent>, [Double?], TraceReader) throws -> Void) throws -> TraceReader {
+                           _ handle: (UnsafeBufferPointer<ReplayEvent>, BatchExtras, TraceReader) throws -> Void) throws -> TraceReader {
         let reader = try TraceReader(path: path, options: options.reader)
         reader.onInvalidLine = onInvalidLine
         for script in options.scripts.scripts {
-            script.body.withUnsafeBufferPointer { catalog.preload(body: $0) }
+            _ = script.body.withUnsafeBufferPointer { catalog.preload(body: $0) }
         }
-        var folder = RecoveryFolder<Double?>(fold: options.recordedRecoveries == .fold)
+        var folder = RecoveryFolder<CallExtra>(fold: options.recordedRecoveries == .fold)
+        let keepArguments = options.engines.contains(.lua51)
         var batch: [ReplayEvent] = []
         batch.reserveCapacity(options.batchSize)
-        var timestamps: [Double?] = []
+        var extras = BatchExtras()
 
         func dispatch() throws {
             guard !batch.isEmpty else { return }
-            try batch.withUnsafeBufferPointer { try handle($0, timestamps, reader) }
+            try batch.withUnsafeBufferPointer { try handle($0, extras, reader) }
             batch.removeAll(keepingCapacity: true)
-            timestamps.removeAll(keepingCapacity: true)
+            extras.timestamps.removeAll(keepingCapacity: true)
+            extras.arguments.removeAll(keepingCapacity: true)
         }
-        func emit(_ call: RecoveryFolder<Double?>.Call) throws {
+        func emit(_ call: RecoveryFolder<CallExtra>.Call) throws {
             batch.append(call.event)
-            if keepTimestamps { timestamps.append(call.extra) }
+            if keepTimestamps { extras.timestamps.append(call.extra.timestamp) }
+            if keepArguments { extras.arguments.append(call.extra.arguments) }
             if batch.count >= options.batchSize { try dispatch() }
         }
 
         try reader.forEachCommand({ command in
-            try folder.add(event(for: command, catalog: catalog), connection: command.connection, extra: command.timestamp, emit)
+            let extra = CallExtra(timestamp: command.timestamp, arguments: keepArguments ? CallArguments(command) : nil)
+            try folder.add(event(for: command, catalog: catalog), connection: command.connection, extra: extra, emit)
         }, other: { command in try folder.add(command, emit) })
         try folder.finish(emit)
         try dispatch()

@@ -33,9 +33,11 @@ enum ReportColumns {
 
     /// The hit-rate table.
     static let client = ReportColumn(key: "client", title: "client", kind: .text) { .text($0.client) }
+    static let engine = ReportColumn(key: "engine", title: "engine", kind: .text) { .text($0.engine) }
 
     static let hits: [ReportColumn] = [
         policy,
+        engine,
         client,
         .init(key: "requests", title: "requests", kind: .count) { .int($0.requests) },
         .init(key: "eval_hits", title: "eval hits", kind: .count) { .int($0.evalHits) },
@@ -62,6 +64,7 @@ enum ReportColumns {
         .init(key: "vm_bytes", title: "VM final", kind: .bytes) { .int($0.vmBytes) },
         .init(key: "vm_bytes_retained", title: "VM after GC", kind: .bytes) { .int($0.vmBytesRetained) },
         .init(key: "lua_gccount_bytes", title: "Lua count", kind: .bytes) { .int($0.luaGCCountBytes) },
+        .init(key: "lua_gccount_retained_bytes", title: "Lua after GC", kind: .bytes) { .int($0.luaGCCountRetainedBytes) },
         .init(key: "cached_scripts_peak", title: "cached peak", kind: .count) { .int($0.cachedScriptsPeak) },
         .init(key: "cached_scripts", title: "cached final", kind: .count) { .int($0.cachedScripts) },
         .init(key: "script_bytes_peak", title: "script bytes peak", kind: .bytes) { .int($0.scriptBytesPeak) },
@@ -117,7 +120,7 @@ enum ReportColumns {
                      "flush_pause_max_seconds", "background_close_seconds", "background_close_max_seconds",
                      "allocator_allocated_peak", "allocator_allocated", "allocator_active_peak", "allocator_active",
                      "allocator_resident_peak", "allocator_resident", "allocator_fragmentation", "events_per_second",
-                     "client", "recoveries_eval", "recoveries_script_load", "app_errors", "evalsha_misses", "read_only_refusals"]
+                     "client", "recoveries_eval", "recoveries_script_load", "app_errors", "evalsha_misses", "read_only_refusals", "engine", "lua_gccount_retained_bytes"]
         let byKey = Dictionary(uniqueKeysWithValues: ([policy] + hits.dropFirst() + memory.dropFirst() + extra + flushAndAllocator.dropFirst()).map { ($0.key, $0) })
         return order.map { byKey[$0]! }
     }()

@@ -121,10 +121,12 @@ public struct ReportRenderer: Sendable {
         // With several allocators or clients in one run, a policy's rows are told apart by them.
         let severalAllocators = Set(rows.map(\.allocator)).count > 1 && !columns.contains { $0.key == "allocator" }
         let severalClients = Set(rows.map(\.client)).count > 1 && !columns.contains { $0.key == "client" }
+        let severalEngines = Set(rows.map(\.engine)).count > 1 && !columns.contains { $0.key == "engine" }
         let body = rows.map { row in
             columns.map { c -> String in
                 var cell = Self.human(c.value(row), kind: c.kind)
                 guard c.key == "policy" else { return cell }
+                if severalEngines { cell += " [\(row.engine)]" }
                 if severalAllocators { cell += " [\(row.allocator)]" }
                 if severalClients { cell += " [\(row.client)]" }
                 return cell

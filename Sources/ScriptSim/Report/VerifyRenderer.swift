@@ -16,8 +16,9 @@ public struct VerifyRenderer: Sendable {
         }
     }
 
-    private func ratio(_ r: VerifyReport) -> Double? {
-        r.serverVMBytes == 0 ? nil : Double(r.simulatedVMBytes) / Double(r.serverVMBytes)
+    /// server / simulated, as docs/fidelity.md labels it.
+    private func ratio(_ server: Int, _ simulated: Int) -> Double? {
+        simulated == 0 ? nil : Double(server) / Double(simulated)
     }
 
     func json(_ r: VerifyReport) -> JSONValue {
@@ -27,13 +28,18 @@ public struct VerifyRenderer: Sendable {
                                 ("version", .string(r.server.version))])),
             ("policy", .string(r.policy)),
             ("client", .string(r.client)),
+            ("engine", .string(r.engine)),
             ("figures", .array(r.figures.map {
                 .object([("figure", .string($0.key)), ("server", .int($0.server)), ("simulated", .int($0.simulated)),
                          ("agree", .bool($0.agrees))])
             })),
             ("vm_bytes", .object([("server", .int(r.serverVMBytes)), ("server_field", .string(r.serverVMField)),
                                   ("simulated", .int(r.simulatedVMBytes)),
-                                  ("ratio", ratio(r).map { .double($0) } ?? .null)])),
+                                  ("ratio_server_over_simulated", ratio(r.serverVMBytes, r.simulatedVMBytes).map { .double($0) } ?? .null)])),
+            ("vm_bytes_retained", .object([("server", .int(r.serverVMRetainedBytes)), ("simulated", .int(r.simulatedVMRetainedBytes)),
+                                           ("ratio_server_over_simulated",
+                                            ratio(r.serverVMRetainedBytes, r.simulatedVMRetainedBytes).map { .double($0) } ?? .null),
+                                           ("judged", .bool(r.memoryJudged)), ("agree", .bool(r.memoryAgrees))])),
             ("script_bytes", .object([("server", r.serverScriptBytes.map { .int($0) } ?? .null),
                                       ("simulated", .int(r.simulatedScriptBytes))])),
             ("commands_sent", .int(r.commandsSent)),
@@ -53,6 +59,8 @@ public struct VerifyRenderer: Sendable {
             out += (head + [f.key, String(f.server), String(f.simulated), f.agrees ? "yes" : "no"]).joined(separator: ",") + "\n"
         }
         out += (head + ["vm_bytes", String(r.serverVMBytes), String(r.simulatedVMBytes), "not judged"]).joined(separator: ",") + "\n"
+        out += (head + ["vm_bytes_retained", String(r.serverVMRetainedBytes), String(r.simulatedVMRetainedBytes),
+                        r.memoryJudged ? (r.memoryAgrees ? "yes" : "no") : "not judged"]).joined(separator: ",") + "\n"
         out += (head + ["verdict", "", "", r.matches ? "MATCH" : "MISMATCH"]).joined(separator: ",") + "\n"
         return out
     }
@@ -62,9 +70,14 @@ public struct VerifyRenderer: Sendable {
             ? "### verify \(r.path)\n\n\(r.server.name) \(r.server.version) at \(r.endpoint), simulated as `\(r.policy)`, client `\(r.client)`; \(r.commandsSent) commands sent\n\n"
             : "verify \(r.path) against \(r.server.name) \(r.server.version) at \(r.endpoint)\n  simulated as \(r.policy), client \(r.client); \(r.commandsSent) commands sent\n\n"
         var rows = r.figures.map { [$0.title, String($0.server), String($0.simulated), $0.agrees ? "yes" : "NO"] }
-        let ratioText = ratio(r).map { String(format: "ratio %.2f", $0) } ?? "no ratio"
-        rows.append(["VM bytes (\(r.serverVMField))", ReportRenderer.bytes(r.serverVMBytes), ReportRenderer.bytes(r.simulatedVMBytes),
-                     "\(ratioText), not judged (Lua 5.1 vs 5.4)"])
+        func ratioText(_ server: Int, _ simulated: Int) -> String {
+            ratio(server, simulated).map { String(format: "server/simulated %.3f", $0) } ?? "no ratio"
+        }
+        rows.append(["Lua memory after GC", ReportRenderer.bytes(r.serverVMRetainedBytes), ReportRenderer.bytes(r.simulatedVMRetainedBytes),
+                     r.memoryJudged ? "\(r.memoryAgrees ? "yes" : "NO") (\(ratioText(r.serverVMRetainedBytes, r.simulatedVMRetainedBytes)))"
+                        : "\(ratioText(r.serverVMRetainedBytes, r.simulatedVMRetainedBytes)), not judged (\(r.engine))"])
+        rows.append(["Lua memory live (\(r.serverVMField))", ReportRenderer.bytes(r.serverVMBytes), ReportRenderer.bytes(r.simulatedVMBytes),
+                     "\(ratioText(r.serverVMBytes, r.simulatedVMBytes)), not judged (GC timing, run-time garbage)"])
         if let s = r.serverScriptBytes {
             rows.append(["script bytes", ReportRenderer.bytes(s), ReportRenderer.bytes(r.simulatedScriptBytes), "not judged"])
         }
@@ -92,10 +105,10 @@ public struct VerifyRenderer: Sendable {
             out += r.runtimeErrorExamples.isEmpty ? "\n" : "; first: \(r.runtimeErrorExamples[0])\n"
         }
         if !r.failedOnServerOnly.isEmpty {
-            out += "failed to compile on the server only (Lua 5.1): \(r.failedOnServerOnly.joined(separator: ", "))\n"
+            out += "failed to compile on the server only: \(r.failedOnServerOnly.joined(separator: ", "))\n"
         }
         if !r.failedInSimulatorOnly.isEmpty {
-            out += "failed to compile in the simulator only (Lua 5.4): \(r.failedInSimulatorOnly.joined(separator: ", "))\n"
+            out += "failed to compile in the simulator only (\(r.engine)): \(r.failedInSimulatorOnly.joined(separator: ", "))\n"
         }
         out += r.verdict + "\n"
         return out

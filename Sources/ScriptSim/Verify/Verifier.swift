@@ -8,6 +8,8 @@ public struct VerifyOptions: Sendable {
     public var recordedRecoveries = RecordedRecoveries.fold
     /// Bodies the client holds from the start (`--scripts`).
     public var scripts = ClientScripts()
+    /// The simulator's Lua: 5.1 by default, the engine of the server compared with.
+    public var engine = LuaEngine.lua51
     /// Policy to simulate; nil picks the one that models the server.
     public var policy: String?
     /// Commands sent before their replies are read.
@@ -22,7 +24,8 @@ public struct VerifyOptions: Sendable {
     public init(retryNoscript: Bool = true, policy: String? = nil, window: Int = 256, timeout: Double = 10,
                 requireEmpty: Bool = false, reader: TraceReaderOptions = TraceReaderOptions(),
                 client: ClientChoice = ClientChoice(.auto), recordedRecoveries: RecordedRecoveries = .fold,
-                scripts: ClientScripts = ClientScripts()) {
+                scripts: ClientScripts = ClientScripts(), engine: LuaEngine = .lua51) {
+        self.engine = engine
         self.client = retryNoscript ? client : ClientChoice(.none)
         self.recordedRecoveries = retryNoscript ? recordedRecoveries : .keep
         self.scripts = scripts
@@ -68,10 +71,18 @@ public struct VerifyReport: Equatable, Sendable {
     /// The client model the trace was sent and simulated with.
     public var client: String
     public var figures: [VerifyFigure]
-    /// `used_memory_vm_eval` (7.4+, Valkey) or `used_memory_lua` (older), and the field it came from.
+    /// The simulator's Lua (`lua5.1` compares like with like).
+    public var engine: String
+    /// Lua's own count (`used_memory_vm_eval` on 7.4+, `used_memory_lua` before; the
+    /// field it came from) right after the trace: live, with whatever garbage the
+    /// collector has not reached, so shown, not judged.
     public var serverVMBytes: Int
     public var serverVMField: String
     public var simulatedVMBytes: Int
+    /// The same count after one `collectgarbage('collect')` script on both sides:
+    /// what the VM really holds. Judged (within 2% or 1 KiB) with `lua5.1`.
+    public var serverVMRetainedBytes: Int
+    public var simulatedVMRetainedBytes: Int
     public var serverScriptBytes: Int?
     public var simulatedScriptBytes: Int
     public var commandsSent: Int
@@ -82,12 +93,32 @@ public struct VerifyReport: Equatable, Sendable {
     public var failedOnServerOnly: [String]
     public var failedInSimulatorOnly: [String]
 
-    public var matches: Bool { figures.allSatisfy(\.agrees) }
+    /// Retained Lua memory is judged on the servers' own engine only.
+    public var memoryJudged: Bool { engine == LuaEngine.lua51.rawValue }
+
+    /// Within 2% of the server's figure, or 1 KiB (INFO gives whole KiB).
+    public var memoryAgrees: Bool {
+        abs(simulatedVMRetainedBytes - serverVMRetainedBytes) <= max(1024, serverVMRetainedBytes / 50)
+    }
+
+    public var matches: Bool {
+        figures.allSatisfy(\.agrees) && failedOnServerOnly.isEmpty && failedInSimulatorOnly.isEmpty
+            && (!memoryJudged || memoryAgrees)
+    }
 
     /// `verify: MATCH`, or `verify: MISMATCH <figure>: server N, simulated M`.
     public var verdict: String {
-        guard let bad = figures.first(where: { !$0.agrees }) else { return "verify: MATCH" }
-        return "verify: MISMATCH \(bad.key): server \(bad.server), simulated \(bad.simulated)"
+        if let bad = figures.first(where: { !$0.agrees }) {
+            return "verify: MISMATCH \(bad.key): server \(bad.server), simulated \(bad.simulated)"
+        }
+        if !failedOnServerOnly.isEmpty || !failedInSimulatorOnly.isEmpty {
+            return "verify: MISMATCH failed scripts: \(failedOnServerOnly.count) on the server only, "
+                + "\(failedInSimulatorOnly.count) in the simulator only"
+        }
+        if memoryJudged, !memoryAgrees {
+            return "verify: MISMATCH lua_retained_bytes: server \(serverVMRetainedBytes), simulated \(simulatedVMRetainedBytes)"
+        }
+        return "verify: MATCH"
     }
 }
 
@@ -124,10 +155,17 @@ public final class Verifier {
         let memory = try Self.info(connection, "memory")
         let stats = try Self.info(connection, "stats")
         let vmField = memory["used_memory_vm_eval"] != nil ? "used_memory_vm_eval" : "used_memory_lua"
+        // The retained figure: one full collection inside the server's VM (its sandbox allows it).
+        let probe = try connection.call(["EVAL", Self.gcProbe, "0"])
+        if case .error(let m) = probe { throw NetworkError("\(connection.endpoint): the full-collection script failed: \(m)") }
+        let retained = try Self.info(connection, "memory")
 
         let policy = options.policy ?? identity.modellingPolicy
-        let replayer = try Replayer(policies: [policy], options: ReplayOptions(
-            reader: options.reader, clients: [options.client], recordedRecoveries: options.recordedRecoveries, scripts: options.scripts))
+        var replayOptions = ReplayOptions(
+            reader: options.reader, clients: [options.client], recordedRecoveries: options.recordedRecoveries, scripts: options.scripts,
+            engines: [options.engine])
+        replayOptions.retainedProbe = Array(Self.gcProbe.utf8)
+        let replayer = try Replayer(policies: [policy], options: replayOptions)
         let report = try replayer.replay(path: path)
         let sim = report.policies[0]
 
@@ -149,13 +187,19 @@ public final class Verifier {
                 VerifyFigure(key: "app_errors", title: "NOSCRIPT the app saw", server: session.appErrors, simulated: sim.appErrors),
                 VerifyFigure(key: "compile_errors", title: "compile errors", server: session.compileErrors, simulated: sim.compileErrors),
             ],
-            serverVMBytes: Int(memory[vmField] ?? "0") ?? 0, serverVMField: vmField, simulatedVMBytes: sim.vmBytes,
+            engine: sim.engine,
+            serverVMBytes: Int(memory[vmField] ?? "0") ?? 0, serverVMField: vmField, simulatedVMBytes: sim.luaGCCountBytes,
+            serverVMRetainedBytes: Int(retained[vmField] ?? "0") ?? 0, simulatedVMRetainedBytes: sim.luaGCCountRetainedBytes,
             serverScriptBytes: memory["used_memory_scripts_eval"].flatMap { Int($0) }, simulatedScriptBytes: sim.scriptBytes,
             commandsSent: session.commands, runtimeErrors: session.runtimeErrors,
             runtimeErrorExamples: session.runtimeErrorExamples,
             failedOnServerOnly: Array(serverFailed.filter { !simSet.contains($0) }.prefix(5)),
             failedInSimulatorOnly: Array(simFailed.filter { !serverSet.contains($0) }.prefix(5)))
     }
+
+    /// Sent after the trace (and compiled by the simulator too) so both sides
+    /// report what their VM holds after a full collection.
+    public static let gcProbe = "collectgarbage('collect') return 0"
 
     // MARK: Sending the trace
 
@@ -164,7 +208,7 @@ public final class Verifier {
         reader.onInvalidLine = onInvalidLine
         let catalog = try ScriptCatalog(measureCosts: false)
         for script in options.scripts.scripts {
-            script.body.withUnsafeBufferPointer { catalog.preload(body: $0) }
+            _ = script.body.withUnsafeBufferPointer { catalog.preload(body: $0) }
         }
         var sender = TraceSender(connection: c, client: options.client.model, window: options.window)
         try sender.send(reader: reader, catalog: catalog, fold: options.recordedRecoveries == .fold)

@@ -125,7 +125,7 @@ import Testing
         #expect(lines[0].hasPrefix("trace,trace_lines,"))
         #expect(lines[1].hasPrefix("<stdin>,2,2,"))
         let md = try run(["replay", "-", "--format", "markdown"], stdin: trace)
-        #expect(md.stdout.contains("| policy | client | requests |"))
+        #expect(md.stdout.contains("| policy | engine | client | requests |"))
     }
 
     @Test func outputIsTheSameRunToRun() throws {

@@ -28,10 +28,11 @@ struct RealServer: CustomTestStringConvertible, Sendable {
     func eval(_ body: String) -> String { "EVAL \(quoted(body)) 0\n" }
     func evalsha(_ body: String) -> String { "EVALSHA \(sha1Hex(body)) 0\n" }
 
-    func verify(_ trace: String, on server: RealServer, policy: String? = nil, retry: Bool = true) throws -> VerifyReport? {
+    func verify(_ trace: String, on server: RealServer, policy: String? = nil, retry: Bool = true,
+                engine: LuaEngine = .lua51) throws -> VerifyReport? {
         guard let process = try server.start() else { return nil }
         defer { process.stop() }
-        let verifier = try Verifier(options: VerifyOptions(retryNoscript: retry, policy: policy))
+        let verifier = try Verifier(options: VerifyOptions(retryNoscript: retry, policy: policy, engine: engine))
         return try verifier.verify(path: try writeTrace(trace), host: "127.0.0.1", port: process.port)
     }
 
@@ -98,15 +99,49 @@ struct RealServer: CustomTestStringConvertible, Sendable {
     }
 
     /// `//` is Lua 5.3+ syntax: the server's Lua 5.1 refuses it, Lua 5.4 compiles it.
+    /// With the servers' own engine (lua5.1, verify's default) both sides refuse it.
     @Test(arguments: RealServer.both)
     func bodyOnlyLua54Compiles(server: RealServer) throws {
         let body = "return 7 // 2"
-        guard let r = try verify(eval("return 1") + eval(body), on: server) else { return }
+        guard let r = try verify(eval("return 1") + eval(body), on: server, engine: .lua54) else { return }
         #expect(r.verdict == "verify: MISMATCH cached_scripts: server 1, simulated 2")
         #expect(figure(r, "compile_errors") == (1, 0))
         #expect(r.failedOnServerOnly == [sha1Hex(body)])
+        #expect(!r.memoryJudged)
         let text = VerifyRenderer(format: .table).render(r)
-        #expect(text.contains("failed to compile on the server only (Lua 5.1): \(sha1Hex(body))"))
+        #expect(text.contains("failed to compile on the server only: \(sha1Hex(body))"))
+        guard let same = try verify(eval("return 1") + eval(body), on: server) else { return }
+        #expect(same.verdict == "verify: MATCH")
+        #expect(figure(same, "compile_errors") == (1, 1))
+        #expect(same.failedOnServerOnly.isEmpty && same.failedInSimulatorOnly.isEmpty)
+    }
+
+    /// The rule traces, the lua54-only one included, match on the servers' engine; memory is judged.
+    @Test(arguments: RealServer.both)
+    func ruleTracesMatchOnLua51(server: RealServer) throws {
+        let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("workloads/rules")
+        for name in ["thousand-evals", "load-and-eval-rounds", "plain-lru", "load-does-not-pin", "lua54-only"] {
+            guard let fresh = try server.start() else { return }
+            defer { fresh.stop() }
+            let r = try Verifier().verify(path: rules.appendingPathComponent("\(name).trace").path, host: "127.0.0.1", port: fresh.port)
+            #expect(r.verdict == "verify: MATCH", "\(name) on \(server.label)")
+            #expect(r.memoryJudged && r.memoryAgrees, "\(name) on \(server.label): \(r.serverVMRetainedBytes) vs \(r.simulatedVMRetainedBytes)")
+        }
+        guard let fresh = try server.start() else { return }
+        defer { fresh.stop() }
+        let old = try Verifier(options: VerifyOptions(engine: .lua54))
+            .verify(path: rules.appendingPathComponent("lua54-only.trace").path, host: "127.0.0.1", port: fresh.port)
+        #expect(old.verdict.hasPrefix("verify: MISMATCH"), "lua54-only under lua5.4 on \(server.label)")
+    }
+
+    /// The empty VM, as each server builds it: INFO after one full collection.
+    @Test(arguments: RealServer.both)
+    func emptyVMMatchesTheServer(server: RealServer) throws {
+        guard let r = try verify("# nothing\n", on: server) else { return }
+        #expect(r.serverVMRetainedBytes == 29696)   // measured on Redis 7.0.15 and Valkey 9.1.2
+        #expect(r.memoryAgrees, "\(r.serverVMRetainedBytes) vs \(r.simulatedVMRetainedBytes)")
+        #expect(abs(r.simulatedVMRetainedBytes - 29696) <= 1024)
     }
 
     @Test func runtimeErrorsAreCountedNotFatal() throws {
