@@ -11,6 +11,18 @@ public enum ScriptOrigin: UInt8, Sendable {
     case load = 2
 }
 
+/// Whose allocator sizes the server's script entries (`zmalloc_size`).
+public enum ScriptAllocator: Sendable {
+    /// Redis's bundled jemalloc, built `--with-lg-quantum=3`: 8-byte classes
+    /// (8, 16, 24, 32, 40, 48, …). Redis built from source.
+    case bundledJemalloc
+    /// The system jemalloc (16-byte quantum: 8, 16, 32, 48, …, 128, 160, …), as
+    /// Debian's redis-server links it (`malloc=jemalloc-5.3.0`).
+    case systemJemalloc
+    /// glibc's malloc_usable_size, as a `malloc=libc` build (Valkey's PyPI wheel) reports it.
+    case glibc
+}
+
 /// What the server version a policy models does beyond its eviction rule:
 /// how it lays out one cached script in memory (the script-bytes figure,
 /// `used_memory_scripts_eval`), when it ticks the Lua GC, and how it reads a
@@ -29,24 +41,28 @@ public struct ScriptEntryLayout: Equatable, Sendable {
     /// Valkey 9's scripting engines read the shebang's engine name in any case
     /// and answer "Could not find scripting engine" for another.
     public var valkeyShebang: Bool
+    /// Whose size classes the script-bytes figure uses.
+    public var allocator: ScriptAllocator
 
     public init(entryStructBytes: Int, countsListNodes: Bool, dictShrinksOnDelete: Bool,
-                gcTicksOnCreate: Bool = true, valkeyShebang: Bool = false) {
+                gcTicksOnCreate: Bool = true, valkeyShebang: Bool = false, allocator: ScriptAllocator = .bundledJemalloc) {
         self.entryStructBytes = entryStructBytes
         self.countsListNodes = countsListNodes
         self.dictShrinksOnDelete = dictShrinksOnDelete
         self.gcTicksOnCreate = gcTicksOnCreate
         self.valkeyShebang = valkeyShebang
+        self.allocator = allocator
     }
 
     /// Redis 7.4 and later.
     public static let redis74 = ScriptEntryLayout(entryStructBytes: 24, countsListNodes: true, dictShrinksOnDelete: true)
-    /// Redis 7.0 / 7.2.
+    /// Redis 7.0 / 7.2, as Debian packages it (system jemalloc).
     public static let redis72 = ScriptEntryLayout(entryStructBytes: 16, countsListNodes: false, dictShrinksOnDelete: false,
-                                                  gcTicksOnCreate: false)
-    /// Valkey 8+ (promote-on-load), as Valkey 9 behaves.
-    public static let valkey = ScriptEntryLayout(entryStructBytes: 24, countsListNodes: true, dictShrinksOnDelete: true,
-                                                 gcTicksOnCreate: false, valkeyShebang: true)
+                                                  gcTicksOnCreate: false, allocator: .systemJemalloc)
+    /// Valkey 8+ (promote-on-load), as Valkey 9 behaves: a 40-byte `evalScript`,
+    /// strings as Valkey 9 lays them out, sized by glibc (`malloc=libc`).
+    public static let valkey = ScriptEntryLayout(entryStructBytes: 40, countsListNodes: true, dictShrinksOnDelete: true,
+                                                 gcTicksOnCreate: false, valkeyShebang: true, allocator: .glibc)
 
     var shebangDialect: Shebang.Dialect { valkeyShebang ? .valkey : .redis }
 

@@ -277,7 +277,7 @@ final class PolicyReplay {
         }
         origin[Int(id)] = newOrigin.rawValue
         if newOrigin == .eval { cachedEval += 1 } else { cachedLoad += 1 }
-        memory.add(bytes: catalog.redisBytes(id), inList: newOrigin == .eval)
+        memory.add(bytes: memory.entryBytes(length: catalog.bodyLength(id)), inList: newOrigin == .eval)
         result.cachedScriptsPeak = max(result.cachedScriptsPeak, cachedScripts)
         result.scriptBytesPeak = max(result.scriptBytesPeak, memory.total)
         return true
@@ -291,9 +291,10 @@ final class PolicyReplay {
         origin[Int(id)] = 0
         evicted[Int(id)] = true
         if was == ScriptOrigin.eval.rawValue { cachedEval -= 1 } else { cachedLoad -= 1 }
-        memory.remove(bytes: catalog.redisBytes(id), inList: was == ScriptOrigin.eval.rawValue)
+        let bytes = memory.entryBytes(length: catalog.bodyLength(id))
+        memory.remove(bytes: bytes, inList: was == ScriptOrigin.eval.rawValue)
         result.evictions += 1
-        result.evictedBytes += catalog.redisBytes(id)
+        result.evictedBytes += bytes
     }
 
     /// Valkey 8.0's promotion: an EVAL script loaded again becomes permanent.

@@ -1,15 +1,17 @@
-/// Redis's `used_memory_scripts_eval` (`src/eval.c:evalScriptsMemory`), kept
-/// as scripts come and go:
+/// A server's `used_memory_scripts_eval` (`src/eval.c:evalScriptsMemory`),
+/// kept as scripts come and go:
 ///
-///     lua_scripts_mem                         per script: sds SHA key + body string
-///   + dictMemUsage(lua_scripts)               entries × 24 + buckets × 8
-///   + dictSize × sizeof(luaScript)            24 (7.4+) or 16 (7.2)
-///   + listLength(lru) × sizeof(listNode)      24, 7.4+ only
+///     scripts_mem                             per script: sds SHA key + body string
+///   + dictMemUsage(scripts)                   entries × 24 + buckets × 8
+///   + dictSize × sizeof(script struct)        luaScript 16 (7.0/7.2), 24 (7.4+); Valkey's evalScript 40
+///   + listLength(lru) × sizeof(listNode)      24, 7.4+ and Valkey
 ///
-/// Allocation sizes are the size classes of Redis's bundled jemalloc, what
-/// its `zmalloc_size` reports (see `sizeClass`). The dict is modelled with rehashing complete:
-/// Redis rehashes incrementally with a per-process random hash seed, so the
-/// transient second table cannot be reproduced by anyone.
+/// Allocation sizes are what the server's `zmalloc_size` reports, from the
+/// allocator it was built with (`ScriptAllocator`). Checked byte for byte
+/// against Debian's Redis 7.0.15 and Valkey 9.1.2 (docs/fidelity.md). The dict
+/// is modelled with rehashing complete: servers rehash incrementally with a
+/// per-process random hash seed, so the transient second table (a few
+/// commands after a power-of-two crossing) cannot be reproduced by anyone.
 struct RedisScriptMemory {
     static let dictEntryBytes = 24
     static let bucketBytes = 8
@@ -21,9 +23,7 @@ struct RedisScriptMemory {
     /// The usable size jemalloc gives a request of `n` bytes *as Redis builds it*:
     /// Redis configures its bundled jemalloc with `--with-lg-quantum=3`, so
     /// classes are 8, 16, 24, 32, then four per doubling (40, 48, 56, 64, 80, ...).
-    /// The system jemalloc (16-byte quantum) would give other figures, so the
-    /// classes are computed, not asked of the local allocator. Checked against
-    /// a real INFO dump (176 bytes for one 17-byte script, tests).
+    /// Checked against a real INFO dump (176 bytes for one 17-byte script, tests).
     static func sizeClass(_ n: Int) -> Int {
         if n <= 0 { return 0 }
         if n <= 32 { return (n + 7) & ~7 }
@@ -32,22 +32,21 @@ struct RedisScriptMemory {
         return (n + delta - 1) & ~(delta - 1)
     }
 
-    /// `sdsZmallocSize(sha)`: a 40-byte sds with an 8-bit header.
-    static let shaKeyBytes = sizeClass(3 + 40 + 1)
-
-    /// `getStringObjectSdsUsedMemory(body)` for a body as a client's argv holds it.
-    static func bodyBytes(length n: Int) -> Int {
-        if n <= embstrLimit {
-            // EMBSTR: robj and sds in one block; Redis subtracts the robj header.
-            return sizeClass(robjBytes + 3 + n + 1) - robjBytes
-        }
-        if n >= bigArgument {
-            // Arguments of 32 KiB and more are taken from the query buffer, CRLF room included.
-            return sizeClass(sdsHeader(n + 2) + n + 2 + 1)
-        }
-        return sizeClass(sdsHeader(n) + n + 1)
+    /// A system jemalloc (16-byte quantum): 8, 16, 32, 48, ..., 128, then as above.
+    static func sizeClass16(_ n: Int) -> Int {
+        if n <= 0 { return 0 }
+        if n <= 8 { return 8 }
+        if n <= 128 { return (n + 15) & ~15 }
+        return sizeClass(n)
     }
 
+    /// glibc's `malloc_usable_size` of a heap chunk for a request of `n` bytes.
+    static func glibcUsable(_ n: Int) -> Int { max(32, (n + 8 + 15) & ~15) - 8 }
+
+    /// `sdsZmallocSize(sha)` as Redis 7.4 builds it: a 40-byte sds with an 8-bit header.
+    static let shaKeyBytes = sizeClass(3 + 40 + 1)
+
+    /// Redis's sds header for a string of `n` bytes (src/sds.c:sdsReqType).
     static func sdsHeader(_ n: Int) -> Int {
         switch n {
         case ..<256: return 3
@@ -56,6 +55,56 @@ struct RedisScriptMemory {
         default: return 17
         }
     }
+
+    /// Valkey's (and newer Redis's) sds header: type 8 up to 252 bytes, 16 up to 65530.
+    static func valkeySdsHeader(_ n: Int) -> Int {
+        switch n {
+        case ...252: return 3
+        case ...65530: return 5
+        case ...((1 << 32) - 10): return 9
+        default: return 17
+        }
+    }
+
+    /// The usable size this server's allocator gives a request of `n` bytes.
+    func usable(_ n: Int) -> Int {
+        switch layout.allocator {
+        case .bundledJemalloc: return Self.sizeClass(n)
+        case .systemJemalloc: return Self.sizeClass16(n)
+        case .glibc: return Self.glibcUsable(n)
+        }
+    }
+
+    /// `sdsZmallocSize(sha)` (Redis) / `sdsAllocSize(sha)` (Valkey): a 40-byte sds.
+    var shaBytes: Int { usable(3 + 40 + 1) }
+
+    /// `getStringObjectSdsUsedMemory(body)` for a body as a client's argv holds it.
+    func bodyBytes(length n: Int) -> Int {
+        if layout.allocator == .glibc {
+            // Valkey 9: bodies up to 116 bytes are embedded in the robj, the sds
+            // given the rest of the block after an 8-byte expire slot when it fits:
+            // always roundup8(n + 4). Longer ones are their own sds, counted by
+            // sdsAllocSize (the whole usable buffer).
+            if n <= 116 { return (n + 4 + 7) & ~7 }
+            if n >= Self.bigArgument { return usable(Self.valkeySdsHeader(n + 2) + n + 3) }
+            return usable(Self.valkeySdsHeader(n) + n + 1)
+        }
+        if n <= Self.embstrLimit {
+            // EMBSTR: robj and sds in one block; Redis subtracts the robj header.
+            return usable(Self.robjBytes + 3 + n + 1) - Self.robjBytes
+        }
+        if n >= Self.bigArgument {
+            // Arguments of 32 KiB and more are taken from the query buffer, CRLF room included.
+            return usable(Self.sdsHeader(n + 2) + n + 2 + 1)
+        }
+        return usable(Self.sdsHeader(n) + n + 1)
+    }
+
+    /// One script's key and body, as `scripts_mem` counts them.
+    func entryBytes(length n: Int) -> Int { shaBytes + bodyBytes(length: n) }
+
+    /// The same with Redis 7.4's classes, for byte budgets (server-independent).
+    static func bodyBytes(length n: Int) -> Int { RedisScriptMemory(layout: .redis74).bodyBytes(length: n) }
 
     let layout: ScriptEntryLayout
     private(set) var scriptBytes = 0

@@ -138,6 +138,9 @@ public final class ScriptCatalog {
 
     func redisBytes(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes }
 
+    /// Length of the script's body (0 while unknown).
+    func bodyLength(_ id: ScriptID) -> Int { entries[Int(id)].body?.count ?? 0 }
+
     /// What caching the script costs: its measured VM bytes plus its key and
     /// body as Redis stores them. Byte budgets use it.
     func cost(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes + entries[Int(id)].vmBytes }

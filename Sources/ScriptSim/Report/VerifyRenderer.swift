@@ -41,7 +41,8 @@ public struct VerifyRenderer: Sendable {
                                             ratio(r.serverVMRetainedBytes, r.simulatedVMRetainedBytes).map { .double($0) } ?? .null),
                                            ("judged", .bool(r.memoryJudged)), ("agree", .bool(r.memoryAgrees))])),
             ("script_bytes", .object([("server", r.serverScriptBytes.map { .int($0) } ?? .null),
-                                      ("simulated", .int(r.simulatedScriptBytes))])),
+                                      ("simulated", .int(r.simulatedScriptBytes)), ("server_allocator", .string(r.serverAllocator)),
+                                      ("judged", .bool(r.scriptBytesJudged)), ("agree", .bool(r.scriptBytesAgree))])),
             ("commands_sent", .int(r.commandsSent)),
             ("runtime_errors", .int(r.runtimeErrors)),
             ("runtime_error_examples", .array(r.runtimeErrorExamples.map { .string($0) })),
@@ -79,7 +80,9 @@ public struct VerifyRenderer: Sendable {
         rows.append(["Lua memory live (\(r.serverVMField))", ReportRenderer.bytes(r.serverVMBytes), ReportRenderer.bytes(r.simulatedVMBytes),
                      "\(ratioText(r.serverVMBytes, r.simulatedVMBytes)), not judged (GC timing, run-time garbage)"])
         if let s = r.serverScriptBytes {
-            rows.append(["script bytes", ReportRenderer.bytes(s), ReportRenderer.bytes(r.simulatedScriptBytes), "not judged"])
+            rows.append(["script bytes (used_memory_scripts_eval)", String(s), String(r.simulatedScriptBytes),
+                         r.scriptBytesJudged ? (r.scriptBytesAgree ? "yes" : "NO")
+                            : "not judged (\(r.serverAllocator): chunk sizes depend on heap history)"])
         }
         let header = ["figure", "server", "simulated", "agree"]
         if markdown {
