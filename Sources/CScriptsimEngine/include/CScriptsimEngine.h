@@ -64,7 +64,7 @@ enum {
  * MALLOCX_TCACHE(tcache) (or MALLOCX_TCACHE_NONE), computed once so the
  * allocation hot path is a single mallocx/rallocx/dallocx call.
  *
- * `live_bytes` is the sum of the usable sizes (sallocx, or glibc's chunk
+ * `live_bytes` is the sum of the usable sizes (nallocx, or glibc's chunk
  * size) of every block this VM holds; `shared` adds the same amounts to the
  * allocator-wide counter. After csim_tcache_flush() an arena's
  * stats.arenas.<i>.small.allocated + large.allocated equals the sum over its

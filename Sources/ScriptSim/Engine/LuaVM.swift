@@ -94,7 +94,7 @@ public final class LuaVM {
         context.deallocate()
     }
 
-    /// Usable bytes (by `sallocx`) this VM holds: exact, from the allocator itself.
+    /// Usable bytes (jemalloc's size class of each block, `nallocx`) this VM holds: exact, from the allocator itself.
     public var liveBytes: Int { state == nil ? 0 : Int(context.pointee.live_bytes) }
 
     /// Highest `liveBytes` of this VM.
