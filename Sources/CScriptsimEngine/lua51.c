@@ -142,14 +142,6 @@ int csim_lua51_drop(lua_State *L, const char *key, int ref) {
     return st == 0 ? CSIM_OK : CSIM_ERR_OTHER;
 }
 
-int csim_lua51_has(lua_State *L, const char *key) {
-    /* A registry lookup of an existing string key: lua_pushstring may allocate, so protect it. */
-    lua_getfield(L, LUA_REGISTRYINDEX, key);
-    int t = lua_type(L, -1);
-    lua_pop(L, 1);
-    return t == LUA_TFUNCTION;
-}
-
 typedef struct {
     const char *flat;
     const size_t *lens;

@@ -30,6 +30,11 @@ struct csim_lua51_api { CSIM_LUA51_FUNCTIONS(CSIM_LUA51_FIELD) };
 
 extern struct csim_lua51_api L51;
 
+/* Shared by the 5.1 files: the one C function every library entry points to
+ * (raises if called), and the libraries in the server's order. */
+int csim_lua51_stub(lua_State *L);
+void csim_lua51_load_libraries(lua_State *L, int with_os);
+
 #define lua_newstate (L51.newstate)
 #define lua_close (L51.close)
 #define lua_settop (L51.settop)

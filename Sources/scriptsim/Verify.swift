@@ -57,7 +57,13 @@ struct Verify: ParsableCommand {
     func validate() throws {
         if (start == nil) == (server == nil) { throw ValidationError("give exactly one of --start BINARY and --server HOST:PORT") }
         if trace == "-" { throw ValidationError("verify reads the trace twice (server, then simulator): give a file, not '-'") }
-        if timeout <= 0 { throw ValidationError("--timeout must be positive") }
+        // A socket timeout is whole microseconds below one day (poll takes milliseconds as Int32).
+        guard timeout.isFinite, timeout >= 0.001, timeout <= 86_400 else {
+            throw ValidationError("--timeout must be a number of seconds from 0.001 to 86400, got \(timeout)")
+        }
+        if let server {
+            do { _ = try Self.endpoint(server) } catch { throw ValidationError(error.description) }
+        }
     }
 
     func run() throws {

@@ -245,7 +245,6 @@ int csim_lua51_drop(lua_State *L, const char *key, int ref);
  * (after a full collection: every live table). Redis's and Valkey's Lua adds a
  * readonly flag that makes each table 8 bytes larger than Debian's 5.1. */
 int64_t csim_lua51_count_tables(lua_State *L);
-int csim_lua51_has(lua_State *L, const char *key);
 /* What a server's luaCallFunction builds before each run: the globals KEYS
  * and ARGV set to fresh tables of the call's arguments (interned strings).
  * `flat` holds the nkeys + nargs arguments back to back, `lens` their lengths.

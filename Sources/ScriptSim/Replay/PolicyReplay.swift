@@ -1,32 +1,6 @@
 import Foundation
 import Histogram
 
-/// Redis's GC cadence (`luaGC` in src/eval.c in 7.4, inline in
-/// `luaCallFunction` before): every 50th tick runs one incremental step of
-/// 50 KiB of work. Which events tick depends on the modeled server
-/// (`ScriptEntryLayout.gcTicksOnCreate`). The counter is a static in Redis, so
-/// it survives SCRIPT FLUSH; here it lives as long as the policy run.
-struct GCCadence {
-    static let period = 50
-    static let stepKilobytes: Int32 = 50
-    private var ticks = 0
-
-    mutating func tick(_ vm: LuaVM) {
-        ticks += 1
-        if ticks >= Self.period {
-            vm.gcStep(kilobytes: Self.stepKilobytes)
-            ticks = 0
-        }
-    }
-}
-
-/// An internal inconsistency found at the end of a run (a bug, never the trace's fault).
-public struct ReplayInvariantError: Error, CustomStringConvertible, Sendable {
-    public var policy: String
-    public var problems: [String]
-    public var description: String { "internal error: policy \(policy): " + problems.joined(separator: "; ") }
-}
-
 /// One policy replaying a trace on a VM and arena of its own: the script cache
 /// of one simulated server.
 ///
@@ -54,7 +28,7 @@ final class PolicyReplay {
     var samples: [TimelineSample] = []
     private var pauses = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     private var applyNanoseconds: UInt64 = 0
-    private(set) var result: PolicyResult
+    var result: PolicyResult
     /// Per script: 0 when not cached, else its `ScriptOrigin` raw value.
     private var origin: [UInt8] = []
     /// Per script: evicted since the last flush (a compile now is a recompile).
@@ -62,13 +36,13 @@ final class PolicyReplay {
     private var cachedEval = 0
     private var cachedLoad = 0
     private var memory: RedisScriptMemory
-    private var gc = GCCadence()
+    var gc = GCCadence()
     private var victims: [ScriptID] = []
     private var compileNanoseconds: UInt64 = 0
     private var recompileNanoseconds: UInt64 = 0
     private var failedScripts = Set<ScriptID>()
     /// The current event's call arguments (KEYS and ARGV for a Lua 5.1 run).
-    private var arguments_: CallArguments?
+    var arguments_: CallArguments?
     static let maxErrorExamples = 5
     static let maxFailedSHAs = 1000
 
@@ -166,65 +140,9 @@ final class PolicyReplay {
         }
     }
 
-    /// What the client does after NOSCRIPT: without the body, or in a
-    /// transaction, or under `none`, the error reaches the application.
-    private func recover(_ e: ReplayEvent) throws(EngineError) {
-        let id = e.script
-        let recovery = e.bodyKnown ? client.recovery(for: e) : .none
-        switch recovery {
-        case .none:
-            result.appErrors += 1
-        case .eval:
-            result.retries += 1
-            if try create(id, as: .eval) { runNew(id, readOnly: e.readOnly) }
-        case .loadEvalsha:
-            // SCRIPT LOAD (a compile error there reaches the application as
-            // that error), then EVALSHA again: a hit unless the policy would
-            // not keep the script, when the second NOSCRIPT is final.
-            result.recoveriesScriptLoad += 1
-            result.scriptLoads += 1
-            guard try create(id, as: .load) else { return }
-            if isCached(id) {
-                run(cached: id, readOnly: e.readOnly)
-            } else {
-                result.noscript += 1
-                result.appErrors += 1
-            }
-        }
-    }
-
-    /// A cached script runs: recency is refreshed and the GC ticks (evalGenericCommand's tail).
-    /// EVAL_RO / EVALSHA_RO of a script with write flags is refused first (`scriptPrepareForRun`): neither.
-    private func run(cached id: ScriptID, readOnly: Bool) {
-        if readOnly, refusesReadOnly(id) {
-            result.readOnlyRefusals += 1
-            return
-        }
-        vm.setCallArguments(arguments_)
-        policy.hit(id)
-        gc.tick(vm)
-    }
-
-    /// A script just created runs (it is already at the list's tail): the GC ticks, unless refused.
-    private func runNew(_ id: ScriptID, readOnly: Bool) {
-        if readOnly, refusesReadOnly(id) {
-            result.readOnlyRefusals += 1
-            return
-        }
-        vm.setCallArguments(arguments_)
-        gc.tick(vm)
-    }
-
-    private func refusesReadOnly(_ id: ScriptID) -> Bool {
-        catalog.withBody(id) { body in
-            guard case .success(let parsed) = Shebang.parse(body, dialect: server.shebangDialect) else { return false }
-            return parsed.refusesReadOnly
-        }
-    }
-
     /// Redis's `luaCreateFunction`: shebang check, compile, evict, add, GC tick.
     /// Returns whether the script compiled (and so runs), kept or not.
-    private func create(_ id: ScriptID, as newOrigin: ScriptOrigin) throws(EngineError) -> Bool {
+    func create(_ id: ScriptID, as newOrigin: ScriptOrigin) throws(EngineError) -> Bool {
         var elapsed: UInt64 = 0
         let outcome: EngineError? = catalog.withBody(id) { body -> EngineError? in
             switch Shebang.codeOffset(body, dialect: server.shebangDialect) {

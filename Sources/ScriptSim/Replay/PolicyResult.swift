@@ -105,3 +105,10 @@ public struct CompileErrorExample: Equatable, Sendable {
     public var sha: String
     public var message: String
 }
+
+/// An internal inconsistency found at the end of a run (a bug, never the trace's fault).
+public struct ReplayInvariantError: Error, CustomStringConvertible, Sendable {
+    public var policy: String
+    public var problems: [String]
+    public var description: String { "internal error: policy \(policy): " + problems.joined(separator: "; ") }
+}

@@ -20,11 +20,24 @@ public struct SweepSpec: Sendable {
 
     /// Parses `--vary KEY=A..B` (with `points` values, log-spaced unless
     /// `linear`) or `KEY=V1,V2,...`, checking KEY against the registry.
+    /// More limits than any sweep needs; each one is a policy to run.
+    public static let maxPoints = 10_000
+
+    /// The policy being swept, parsed with the varied key filled in (a policy
+    /// such as size-capped requires the very parameter the sweep varies) and
+    /// then left out of its parameters.
+    static func baseSpec(policy: String, varying key: String, registry: PolicyRegistry = .builtIn) throws(PolicySpecError) -> PolicySpec {
+        if let spec = try? registry.configuration(policy).spec { return spec }
+        let filled = policy + (policy.contains(":") ? "," : ":") + key + "=1"
+        guard let spec = try? registry.configuration(filled).spec else { return try registry.configuration(policy).spec }
+        return PolicySpec(name: spec.name, parameters: spec.parameters.filter { $0.key != key })
+    }
+
     public static func values(_ vary: String, policy: String, points: Int, linear: Bool,
                               registry: PolicyRegistry = .builtIn) throws(PolicySpecError) -> (key: String, values: [Int]) {
-        let base = try registry.configuration(policy).spec
         guard let eq = vary.firstIndex(of: "=") else { throw PolicySpecError("--vary '\(vary)': expected KEY=FROM..TO or KEY=V1,V2,...") }
         let key = vary[..<eq].lowercased()
+        let base = try baseSpec(policy: policy, varying: key, registry: registry)
         let rest = String(vary[vary.index(after: eq)...])
         guard let entry = registry.entries.first(where: { $0.name == base.name }),
               let parameter = entry.parameters.first(where: { $0.key == key }),
@@ -46,15 +59,19 @@ public struct SweepSpec: Sendable {
             guard ends.count == 2 else { throw PolicySpecError("--vary \(key): expected FROM..TO") }
             let lo = try number(ends[0]), hi = try number(ends[1])
             guard lo < hi else { throw PolicySpecError("--vary \(key): FROM must be below TO") }
-            guard points >= 2 else { throw PolicySpecError("--points must be at least 2") }
+            guard points >= 2, points <= maxPoints else { throw PolicySpecError("--points must be from 2 to \(maxPoints)") }
             values = (0..<points).map { i in
+                if i == points - 1 { return hi }
                 let f = Double(i) / Double(points - 1)
-                let v = linear ? Double(lo) + f * Double(hi - lo) : exp(log(Double(lo)) + f * (log(Double(hi)) - log(Double(lo))))
-                return Int(v.rounded())
+                let v = linear ? Double(lo) + f * (Double(hi) - Double(lo)) : exp(log(Double(lo)) + f * (log(Double(hi)) - log(Double(lo))))
+                // Doubles near Int.max round above it: stay within FROM..TO.
+                let r = min(max(v.rounded(), Double(lo)), Double(hi))
+                return r >= 9.2e18 ? hi : Int(r)
             }
         } else {
             values = []
             for part in rest.split(separator: ",") { values.append(try number(String(part))) }
+            guard values.count <= maxPoints else { throw PolicySpecError("--vary \(key): at most \(maxPoints) values") }
         }
         values = Array(Set(values)).sorted()
         guard !values.isEmpty else { throw PolicySpecError("--vary \(key): no values") }
@@ -122,7 +139,7 @@ public final class Sweeper {
     }
 
     func configuration(_ value: Int) throws(PolicySpecError) -> PolicyConfiguration {
-        let base = try PolicyRegistry.builtIn.configuration(spec.policy).spec
+        let base = try SweepSpec.baseSpec(policy: spec.policy, varying: spec.key)
         var params = base.parameters.filter { $0.key != spec.key }
         params.append((spec.key, String(value)))
         let text = base.name + ":" + params.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
@@ -133,7 +150,7 @@ public final class Sweeper {
     /// recency policy that admits everything (and, for pinned-loaded, no byte limit).
     func modelKind() -> (applies: Bool, promote: Bool, why: String?) {
         guard spec.key == "entries" else { return (false, false, "the one-pass model covers entries limits only; every point is replayed") }
-        guard let base = try? PolicyRegistry.builtIn.configuration(spec.policy).spec else { return (false, false, nil) }
+        guard let base = try? SweepSpec.baseSpec(policy: spec.policy, varying: spec.key) else { return (false, false, nil) }
         if base["admit"] == "second-hit" { return (false, false, "an admission filter breaks LRU's inclusion property; every point is replayed") }
         switch base.name {
         case "eval-lru": return (true, base["promote-on-load"] == "yes", nil)
@@ -172,18 +189,23 @@ public final class Sweeper {
         } else {
             replayValues = Set(spec.values)
         }
-        // Pass 2: full replays of the chosen limits, in parallel, from the spool.
+        // Pass 2: full replays of the chosen limits from the spool, a few at a
+        // time (one per core), so memory stays bounded whatever the number of limits.
         let chosen = spec.values.filter { replayValues.contains($0) }
-        var runs: [PolicyReplay] = []
-        for v in chosen {
-            runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, client: options.clients.first ?? ClientChoice(.auto),
-                                         allocator: options.allocators.first ?? .arena, flush: options.flush))
-        }
-        try spool.forEachBatch(options.batchSize) { batch in
-            try Replayer.runInParallel(runs) { run in try run.apply(batch) }
-        }
+        let group = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var replayed: [Int: PolicyResult] = [:]
-        for (v, run) in zip(chosen, runs) { replayed[v] = try run.finish() }
+        for start in stride(from: 0, to: chosen.count, by: group) {
+            let values = Array(chosen[start..<min(start + group, chosen.count)])
+            var runs: [PolicyReplay] = []
+            for v in values {
+                runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, client: options.clients.first ?? ClientChoice(.auto),
+                                             allocator: options.allocators.first ?? .arena, flush: options.flush))
+            }
+            try spool.forEachBatch(options.batchSize) { batch in
+                try Replayer.runInParallel(runs) { run in try run.apply(batch) }
+            }
+            for (v, run) in zip(values, runs) { replayed[v] = try run.finish() }
+        }
 
         var rows: [SweepRow] = []
         for v in spec.values {
@@ -198,10 +220,9 @@ public final class Sweeper {
                                      vmBytesPeak: nil, vmBytesRetained: nil, scriptBytesPeak: nil))
             }
         }
-        let isBytes = (try? PolicyRegistry.builtIn.configuration(spec.policy)).flatMap { c in
-            PolicyRegistry.builtIn.entries.first { $0.name == c.spec.name }?.parameters.first { $0.key == spec.key }?.kind
-        } == .bytes
-        return SweepReport(path: reader.displayPath, policy: try PolicyRegistry.builtIn.configuration(spec.policy).spec.name,
+        let base = try SweepSpec.baseSpec(policy: spec.policy, varying: spec.key)
+        let isBytes = PolicyRegistry.builtIn.entries.first { $0.name == base.name }?.parameters.first { $0.key == spec.key }?.kind == .bytes
+        return SweepReport(path: reader.displayPath, policy: base.name,
                            key: spec.key, bytes: isBytes, rows: rows, modelNotes: notes, replays: chosen.count,
                            recommendation: spec.targets.isEmpty ? nil : Self.recommend(rows, targets: spec.targets, key: spec.key, bytes: isBytes))
     }

@@ -44,6 +44,8 @@ final class RESPConnection {
 
     /// Connects to `host:port` within `timeout` seconds.
     init(host: String, port: Int, timeout: Double) throws(NetworkError) {
+        // Callers validate; this keeps a bad value from trapping in the conversions below.
+        let timeout = timeout.isFinite ? min(max(timeout, 0.001), 86_400) : 10
         endpoint = "\(host):\(port)"
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
@@ -160,8 +162,19 @@ final class RESPConnection {
 
     // MARK: Reading
 
+    /// Limits on what a reply may hold. Nothing verify sends gets replies
+    /// nested more than two deep (EXEC's array) or larger than one INFO text;
+    /// a peer sending more is not a server we understand, and must not run the
+    /// process out of stack or memory.
+    static let maxDepth = 32
+    static let maxBulkBytes = 512 << 20
+    static let maxArrayItems = 1 << 24
+
     /// Reads one complete reply.
-    func readReply() throws(NetworkError) -> RESPValue {
+    func readReply() throws(NetworkError) -> RESPValue { try readReply(depth: 0) }
+
+    private func readReply(depth: Int) throws(NetworkError) -> RESPValue {
+        guard depth < Self.maxDepth else { throw protocolError("replies nested more than \(Self.maxDepth) deep") }
         let kind = try readByte()
         let line = try readLine()
         switch kind {
@@ -171,17 +184,17 @@ final class RESPConnection {
             guard let n = Int(line) else { throw protocolError("integer reply '\(line)'") }
             return .integer(n)
         case UInt8(ascii: "$"):
-            guard let n = Int(line), n >= -1 else { throw protocolError("bulk length '\(line)'") }
+            guard let n = Int(line), n >= -1, n <= Self.maxBulkBytes else { throw protocolError("bulk length '\(line)'") }
             if n == -1 { return .bulk(nil) }
             let bytes = try readBytes(n)
             guard try readByte() == 0x0D, try readByte() == 0x0A else { throw protocolError("bulk string not ended by CRLF") }
             return .bulk(bytes)
         case UInt8(ascii: "*"):
-            guard let n = Int(line), n >= -1 else { throw protocolError("array length '\(line)'") }
+            guard let n = Int(line), n >= -1, n <= Self.maxArrayItems else { throw protocolError("array length '\(line)'") }
             if n == -1 { return .array(nil) }
             var items: [RESPValue] = []
-            items.reserveCapacity(n)
-            for _ in 0..<n { items.append(try readReply()) }
+            items.reserveCapacity(min(n, 1024))
+            for _ in 0..<n { items.append(try readReply(depth: depth + 1)) }
             return .array(items)
         default:
             throw protocolError("unexpected byte 0x\(String(kind, radix: 16)) at the start of a reply")

@@ -120,16 +120,26 @@ import Testing
 
     @Test func bytesSweepReplaysEveryPointAndRecommends() throws {
         let path = try generated { $0.events = 8000 }
-        let (key, values) = try SweepSpec.values("bytes=64KiB..4MiB", policy: "size-capped:bytes=1MiB", points: 5, linear: false)
+        // The policy needs bytes=SIZE, the very key swept: `--help`'s example, without a dummy value.
+        let (key, values) = try SweepSpec.values("bytes=64KiB..4MiB", policy: "size-capped", points: 5, linear: false)
         #expect(key == "bytes")
-        #expect(values == [65536, 183_983, 516_222, 1_448_438, 4_194_304].map { $0 } || values.count == 5)
-        let report = try Sweeper(spec: SweepSpec(policy: "size-capped:bytes=1MiB", key: key, values: values,
+        // 64 KiB × 64^(i/4): ratio 2√2 between points.
+        #expect(values == [65_536, 185_364, 524_288, 1_482_910, 4_194_304])
+        let report = try Sweeper(spec: SweepSpec(policy: "size-capped", key: key, values: values,
                                                  targets: SweepTarget.parseList("hit_rate>=0.999,vm_bytes_peak<=1KiB")))
             .run(path: path)
         #expect(report.replays == 5)
         #expect(report.modelNotes.first?.contains("entries limits only") == true)
         let rec = try #require(report.recommendation)
         #expect(rec.hasPrefix("no limit meets hit_rate>=0.999, vm_bytes_peak<=1KiB; closest: "))
+    }
+
+    /// FROM..TO up to Int.max stays within its ends (no overflow trap); points are bounded.
+    @Test func hugeRangesAndManyPoints() throws {
+        let (_, linear) = try SweepSpec.values("entries=1..9223372036854775807", policy: "eval-lru", points: 3, linear: true)
+        #expect(linear == [1, 4_611_686_018_427_387_904, Int.max])
+        #expect(throws: PolicySpecError.self) { try SweepSpec.values("entries=1..100", policy: "eval-lru", points: 1_000_000, linear: true) }
+        #expect(try SweepSpec.values("entries=1..10", policy: "pinned-loaded", points: 2, linear: true).values == [1, 10])
     }
 
     @Test func varyAndTargetErrors() throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// A loopback listener that misbehaves on purpose: stays silent, or answers garbage.
 final class BadServer: @unchecked Sendable {
-    enum Behaviour { case silent, garbage }
+    enum Behaviour { case silent, garbage, deeplyNested }
     let port: Int
     private let fd: Int32
     private var clients: [Int32] = []
@@ -29,6 +29,11 @@ final class BadServer: @unchecked Sendable {
                 if behaviour == .garbage {
                     let text = "HELLO THIS IS NOT RESP\r\n"
                     _ = text.withCString { send(c, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+                }
+                if behaviour == .deeplyNested {
+                    // "*1\r\n" two million times: an array nested two million deep.
+                    let chunk = [UInt8](String(repeating: "*1\r\n", count: 100_000).utf8)
+                    for _ in 0..<20 { _ = chunk.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
                 }
             }
         }
@@ -75,9 +80,25 @@ final class BadServer: @unchecked Sendable {
         #expect(r.stderr.hasPrefix("scriptsim verify: /bin/false exited at start"))
     }
 
+    @Test func deeplyNestedRepliesAreAProtocolError() throws {
+        let bad = try BadServer(.deeplyNested)
+        defer { bad.close() }
+        let r = try verifyCLI(["--server", "127.0.0.1:\(bad.port)", "--timeout", "5"])
+        #expect(r.status == 69)
+        #expect(r.stderr.contains("protocol error: replies nested more than 32 deep"))
+    }
+
     @Test func usageErrors() throws {
         let neither = try verifyCLI([])
         #expect(neither.status == 64)
         #expect(neither.stderr.contains("give exactly one of --start BINARY and --server HOST:PORT"))
+        for bad in ["nan", "inf", "1e300", "3000000", "0.0000001", "-1"] {
+            let r = try verifyCLI(["--server", "127.0.0.1:1", "--timeout=\(bad)"])
+            #expect(r.status == 64, "--timeout \(bad)")
+            #expect(r.stderr.contains("--timeout must be a number of seconds from 0.001 to 86400"), "--timeout \(bad)")
+        }
+        let noPort = try verifyCLI(["--server", "127.0.0.1"])
+        #expect(noPort.status == 64)
+        #expect(noPort.stderr.contains("--server '127.0.0.1' is not HOST:PORT"))
     }
 }

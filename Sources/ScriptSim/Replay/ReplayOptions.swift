@@ -1,0 +1,93 @@
+import Foundation
+
+/// How SCRIPT FLUSH frees the old VM.
+public struct FlushOptions: Sendable {
+    public enum Mode: String, CaseIterable, Sendable {
+        /// As each SCRIPT FLUSH line says (no argument: `lazyfreeLazyUserFlush`).
+        case asTraced = "as-traced"
+        /// Every flush closes the old VM on the replay thread.
+        case sync
+        /// Every flush hands the old VM to the background closer (above 64 scripts).
+        case async
+    }
+    public enum AfterFlush: String, CaseIterable, Sendable {
+        /// Leave freed pages with the arena (Redis).
+        case keep
+        /// Return the arena's dirty pages to the system once the old VM is closed.
+        case purge
+    }
+    public var mode = Mode.asTraced
+    /// Redis's `lazyfree-lazy-user-flush`: what a SCRIPT FLUSH without argument does (Redis default: no).
+    public var lazyfreeLazyUserFlush = false
+    public var afterFlush = AfterFlush.keep
+
+    public init(mode: Mode = .asTraced, lazyfreeLazyUserFlush: Bool = false, afterFlush: AfterFlush = .keep) {
+        self.mode = mode
+        self.lazyfreeLazyUserFlush = lazyfreeLazyUserFlush
+        self.afterFlush = afterFlush
+    }
+
+    /// Redis frees synchronously at or below this many scripts, even when asked for ASYNC
+    /// (`LAZYFREE_THRESHOLD` in src/lazyfree.c).
+    public static let lazyfreeThreshold = 64
+
+    /// Whether a flush of `mode` with `scripts` cached closes in the background.
+    func closesInBackground(_ traced: FlushMode, scripts: Int) -> Bool {
+        let async: Bool
+        switch mode {
+        case .sync: async = false
+        case .async: async = true
+        case .asTraced:
+            switch traced {
+            case .sync: async = false
+            case .async: async = true
+            case .unspecified: async = lazyfreeLazyUserFlush
+            }
+        }
+        return async && scripts > Self.lazyfreeThreshold
+    }
+}
+
+/// How a replay runs.
+public struct ReplayOptions: Sendable {
+    /// The application's client libraries: every policy runs once per client
+    /// model, side by side (docs/clients.md).
+    public var clients: [ClientChoice] = [ClientChoice(.auto)]
+    /// What to make of the recoveries a MONITOR capture recorded.
+    public var recordedRecoveries = RecordedRecoveries.fold
+    /// Bodies the client holds from the start (`--scripts`).
+    public var scripts = ClientScripts()
+    public var reader = TraceReaderOptions()
+    /// Events handed to the policies at a time (bounded memory, one read for all policies).
+    public var batchSize = 4096
+    public var flush = FlushOptions()
+    /// Every policy runs once per allocator.
+    public var allocators: [AllocatorKind] = [.arena]
+    /// Every policy runs once per engine.
+    public var engines: [LuaEngine] = [.lua54]
+    /// verify: a script EVAL'd after the trace, as sent to the server, before
+    /// the retained Lua count is read (`Verifier.gcProbe`).
+    public var retainedProbe: [UInt8]?
+    /// Memory over time, written as CSV (nil: none).
+    public var timeline: TimelineOptions?
+
+    /// `retryNoscript: false` is `--no-retry`: every line replayed as recorded
+    /// (`keep`) by a client that never recovers (`none`).
+    public init(retryNoscript: Bool = true, reader: TraceReaderOptions = TraceReaderOptions(), batchSize: Int = 4096,
+                flush: FlushOptions = FlushOptions(), allocators: [AllocatorKind] = [.arena], timeline: TimelineOptions? = nil,
+                clients: [ClientChoice] = [ClientChoice(.auto)], recordedRecoveries: RecordedRecoveries = .fold,
+                scripts: ClientScripts = ClientScripts(), engines: [LuaEngine] = [.lua54]) {
+        self.engines = engines
+        self.reader = reader
+        self.batchSize = batchSize
+        self.flush = flush
+        self.allocators = allocators
+        self.timeline = timeline
+        self.clients = retryNoscript ? clients : [ClientChoice(.none)]
+        self.recordedRecoveries = retryNoscript ? recordedRecoveries : .keep
+        self.scripts = scripts
+    }
+
+    /// Whether a client ever recovers from NOSCRIPT (false for `--no-retry`).
+    public var retryNoscript: Bool { clients.contains { $0.model != .none } }
+}
