@@ -68,19 +68,33 @@ struct Generate: ParsableCommand {
         o.seed = seed
         if let problem = o.problem { fail(problem, code: 64) }
 
-        let path = output ?? "<stdout>"
-        guard let file = output.map({ fopen($0, "w") }) ?? stdout else {
-            fail("\(path): cannot write: \(String(cString: strerror(errno)))", code: 74)
+        // Into a pending file (renamed into place when complete, a device or pipe
+        // written in place, nothing removed on failure), or standard output; a
+        // closed pipe stops the generator.
+        let file: OutputFile?
+        if let output {
+            do { file = try OutputFile(path: output, what: "trace") } catch { fail(error.description, code: 74) }
+            PendingFiles.add([file!])
+        } else {
+            file = nil
         }
-        var failed = false
-        WorkloadGenerator(options: o).generate { line in
-            if !failed, fputs(line, file) < 0 { failed = true }
+        do {
+            try WorkloadGenerator(options: o).generate { line throws(OutputError) in
+                if let file {
+                    try file.write(line)
+                } else if fputs(line, stdout) < 0 {
+                    throw OutputError(path: "<stdout>", message: "cannot write the trace: \(String(cString: strerror(errno)))",
+                                      brokenPipe: errno == EPIPE)
+                }
+            }
+            if file == nil, fflush(stdout) != 0 {
+                throw OutputError(path: "<stdout>", message: "cannot write the trace: \(String(cString: strerror(errno)))")
+            }
+        } catch let error as OutputError {
+            fail(error.description, code: 74)
+        } catch {
+            fail("scriptsim: \(error)", code: 70)
         }
-        let flushed = fflush(file) == 0
-        let closed = output == nil || fclose(file) == 0
-        if failed || !flushed || !closed {
-            if let output { unlink(output) }
-            fail("\(path): cannot write the trace: \(String(cString: strerror(errno)))", code: 74)
-        }
+        PendingFiles.commitAll()
     }
 }

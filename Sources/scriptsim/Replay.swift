@@ -134,6 +134,8 @@ struct Replay: ParsableCommand {
             do {
                 reports.append(try replayer.replay(path: path))
                 meter.finish()
+                warnAboutTrace(reports[reports.count - 1].summary, path: reports[reports.count - 1].path)
+                meter.finish()
             } catch let error as OutputError {
                 meter.finish()
                 fail(error.description, code: 74)
@@ -150,11 +152,14 @@ struct Replay: ParsableCommand {
                 fail("scriptsim: \(error)", code: 70)
             }
         }
-        if let plot, let report = reports.first { writeFile(plot, SweepRenderer.timelinePlot(report)) }
+        // The timeline, the plot and the report appear together or not at all.
+        PendingFiles.add(replayer.pendingOutputs)
+        if let plot, let report = reports.first { PendingFiles.write(plot, SweepRenderer.timelinePlot(report), what: "plot") }
         let text = ReportRenderer(format: format).render(reports)
         guard Stdout.write(text) else {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
         }
+        PendingFiles.commitAll()
     }
 }
 

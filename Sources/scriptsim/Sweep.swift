@@ -81,18 +81,11 @@ struct Sweep: ParsableCommand {
         } catch {
             fail("scriptsim: \(error)", code: 70)
         }
-        if let plot { writeFile(plot, SweepRenderer.plot(report)) }
+        warnAboutTrace(report.summary, path: report.path)
+        if let plot { PendingFiles.write(plot, SweepRenderer.plot(report), what: "plot") }
         guard Stdout.write(SweepRenderer(format: format).render(report)) else {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
         }
-    }
-}
-
-/// Writes a whole file (a plot), or fails with one line and status 74.
-func writeFile(_ path: String, _ text: String) {
-    do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        fail("\(path): cannot write: \(error.localizedDescription)", code: 74)
+        PendingFiles.commitAll()
     }
 }

@@ -10,6 +10,7 @@ import ScriptSim
 func fail(_ message: String, code: Int32) -> Never {
     // During Ctrl-C handling the failure is a consequence; the handler exits with 130.
     while Interrupts.isInterrupted { pause() }
+    PendingFiles.discardAll()
     Stderr.line(message)
     exit(code)
 }
@@ -54,5 +55,55 @@ final class ProgressMeter {
     func finish() {
         if shown { fputs("\r\u{1B}[K", stderr) }
         shown = false
+    }
+}
+
+/// Files written for the user that must appear only if the whole command
+/// succeeds. `fail` exits without running deinitialisers, so it discards them here.
+enum PendingFiles {
+    nonisolated(unsafe) private static var files: [OutputFile] = []
+
+    static func add(_ more: [OutputFile]) { files += more }
+
+    /// Writes `text` to a new pending file, or fails with status 74.
+    static func write(_ path: String, _ text: String, what: String) {
+        do {
+            let file = try OutputFile(path: path, what: what)
+            files.append(file)
+            try file.write(text)
+        } catch {
+            fail(error.description, code: 74)
+        }
+    }
+
+    static func commitAll() {
+        do {
+            for file in files { try file.commit() }
+            files.removeAll()
+        } catch {
+            fail(error.description, code: 74)
+        }
+    }
+
+    static func discardAll() {
+        for file in files { file.discard() }
+        files.removeAll()
+    }
+}
+
+/// What a trace's summary says that a user should know before trusting the
+/// figures: a cut last line, no script command at all, or script commands
+/// that are a small part of what the trace held. On stderr; never fatal.
+func warnAboutTrace(_ s: TraceSummary, path: String) {
+    if s.lastLineUnterminated {
+        Stderr.line("\(path):\(s.lines): warning: the last line has no line end; if the trace was cut, its last command may be incomplete")
+    }
+    let commands = s.scriptEvents + s.skippedOther
+    if s.scriptEvents == 0 {
+        Stderr.line("\(path): warning: no script command (EVAL, EVALSHA, SCRIPT LOAD/FLUSH/EXISTS) in \(s.lines) line\(s.lines == 1 ? "" : "s")"
+                    + (s.skippedOther > 0 ? "; \(s.skippedOther) other command\(s.skippedOther == 1 ? "" : "s") skipped" : "")
+                    + "; is this a trace? (docs/trace-format.md)")
+    } else if s.skippedOther * 10 > commands * 9 {
+        Stderr.line("\(path): note: \(s.skippedOther) of \(commands) commands were not script commands and were skipped")
     }
 }

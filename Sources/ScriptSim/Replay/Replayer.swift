@@ -43,6 +43,15 @@ public final class Replayer {
     public var onInvalidLine: ((TraceError) -> Void)?
     /// Called after each batch.
     public var onProgress: ((ReplayProgress) -> Void)?
+    /// Files written by the replay (the timeline) that appear only when the
+    /// caller commits them, once everything else it writes has succeeded.
+    public private(set) var pendingOutputs: [OutputFile] = []
+
+    /// Renames every pending file into place (`OutputFile.commit`).
+    public func commitOutputs() throws(OutputError) {
+        defer { pendingOutputs.removeAll() }
+        for file in pendingOutputs { try file.commit() }
+    }
 
     /// Checks every spec up front, so a typo fails before any trace is read.
     /// With no spec, every policy that runs with its defaults is replayed.
@@ -97,7 +106,7 @@ public final class Replayer {
         let probe = options.retainedProbe.map { body in body.withUnsafeBufferPointer { catalog.preload(body: $0) } }
         var results: [PolicyResult] = []
         for run in runs { results.append(try run.finish(probe: probe)) }
-        try timeline?.close()
+        if let timeline { pendingOutputs.append(timeline.output) }
         return TraceReport(path: reader.displayPath, summary: reader.summary, policies: results, timeline: timeline == nil ? [] : series)
     }
 

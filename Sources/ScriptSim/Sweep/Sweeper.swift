@@ -122,6 +122,8 @@ public struct SweepReport: Equatable, Sendable {
     public var replays: Int
     /// The `recommended:` or `no limit meets` line (nil without targets).
     public var recommendation: String?
+    /// What the trace held (for warnings about the input).
+    public var summary = TraceSummary()
 }
 
 /// Replays a trace under one policy at many limits. The trace is parsed and
@@ -224,7 +226,8 @@ public final class Sweeper {
         let isBytes = PolicyRegistry.builtIn.entries.first { $0.name == base.name }?.parameters.first { $0.key == spec.key }?.kind == .bytes
         return SweepReport(path: reader.displayPath, policy: base.name,
                            key: spec.key, bytes: isBytes, rows: rows, modelNotes: notes, replays: chosen.count,
-                           recommendation: spec.targets.isEmpty ? nil : Self.recommend(rows, targets: spec.targets, key: spec.key, bytes: isBytes))
+                           recommendation: spec.targets.isEmpty ? nil : Self.recommend(rows, targets: spec.targets, key: spec.key, bytes: isBytes),
+                           summary: reader.summary)
     }
 
     /// The limits worth a full replay: the ends, the smallest limit the model

@@ -53,7 +53,14 @@ final class ArgumentSplitter {
         let end = line.count
         var p = start
         while true {
-            while p < end, Self.isBlank(line[p]) { p += 1 }
+            while p < end, Self.isBlank(line[p]) {
+                // A carriage return inside a line (outside quotes) is a CR-only line end:
+                // splitting on it as a blank would merge lines into one command.
+                if line[p] == 0x0D {
+                    throw LineError(column: p + 1, message: "carriage return inside the line: lines must end in LF or CRLF (CR-only line ends are not supported)")
+                }
+                p += 1
+            }
             if p >= end { return }
             let argStart = out.count
             let column = p + 1

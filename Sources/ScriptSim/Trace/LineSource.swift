@@ -19,6 +19,8 @@ final class LineSource {
     private var scanFrom = 0
     private var eof = false
     private(set) var lineNumber = 0
+    /// The input ended without a line feed after its last line (a cut file?).
+    private(set) var lastLineUnterminated = false
     /// Bytes read from the input so far (for progress).
     private(set) var bytesRead: Int64 = 0
     /// Bytes of the lines handed out so far, terminators included.
@@ -69,6 +71,13 @@ final class LineSource {
     /// Name used in messages.
     var displayPath: String { path == "-" ? "<stdin>" : path }
 
+    /// A UTF-8 byte-order mark before the first line is not part of it (editors
+    /// hide it, so columns are counted after it).
+    private func withoutBOM(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard lineNumber == 1, line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF else { return line }
+        return UnsafeBufferPointer(rebasing: line[3...])
+    }
+
     /// Calls `body` with the next line (without its terminator); nil at end of input.
     /// The buffer is only valid during the call.
     func nextLine<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R? {
@@ -82,7 +91,7 @@ final class LineSource {
                 scanFrom = nl + 1
                 bytesConsumed += Int64(nl + 1 - start)
                 guard end - start <= maxLineBytes else { throw tooLong() }
-                return try body(buffer.slice(start..<end))
+                return try body(withoutBOM(buffer.slice(start..<end)))
             }
             if buffer.count - start > maxLineBytes + 1 {
                 lineNumber += 1
@@ -95,8 +104,9 @@ final class LineSource {
                 if buffer.base[end - 1] == 0x0D { end -= 1 }
                 bytesConsumed += Int64(buffer.count - start)
                 scanFrom = buffer.count
+                lastLineUnterminated = true
                 guard end - start <= maxLineBytes else { throw tooLong() }
-                return try body(buffer.slice(start..<end))
+                return try body(withoutBOM(buffer.slice(start..<end)))
             }
             // Keep only the unfinished line, then read more after it.
             buffer.removeFirst(start)

@@ -24,6 +24,8 @@ public struct TraceSummary: Equatable, Sendable {
     public var recoveryWindowExpired = 0
     /// EVAL / EVALSHA calls inside MULTI … EXEC.
     public var callsInTransaction = 0
+    /// The trace's last line had no line feed (a cut file? its last command may be incomplete).
+    public var lastLineUnterminated = false
     /// First and last trace timestamps, when lines carried them.
     public var firstTimestamp: Double?
     public var lastTimestamp: Double?
@@ -122,7 +124,10 @@ public final class TraceReader {
                 }
                 return true
             }
-            if more == nil { return }
+            if more == nil {
+                summary.lastLineUnterminated = source.lastLineUnterminated
+                return
+            }
         }
     }
 

@@ -39,6 +39,10 @@ public struct GeneratorOptions: Sendable, Equatable {
     public var problem: String? {
         if events < 1 { return "--events must be at least 1" }
         if scripts < 1 { return "--scripts must be at least 1" }
+        if scripts > 1_000_000 { return "--scripts must be at most 1000000 (every reusable body is built up front)" }
+        if !startTime.isFinite || startTime < 0 || startTime >= 1e11 {
+            return "--start-time must be seconds since the epoch, from 0 to 99999999999 (as MONITOR prints them)"
+        }
         if zipf < 0 || !zipf.isFinite { return "--zipf must be 0 or more" }
         if !(0...1).contains(evalShare) { return "--eval-share must be between 0 and 1" }
         if !(0...1).contains(inlineShare) { return "--inline-share must be between 0 and 1" }

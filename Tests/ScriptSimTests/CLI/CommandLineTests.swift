@@ -28,6 +28,11 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("workloads")
 
     func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
+        try run(arguments, stdinData: stdin.map { Data($0.utf8) })
+    }
+
+    /// The same with raw bytes on standard input (gzip, BOMs, CRs).
+    func run(_ arguments: [String], stdinData: Data?) throws -> Run {
         let exe = try #require(Self.executable, "the scriptsim executable was not built")
         let p = Process()
         p.executableURL = exe
@@ -37,7 +42,7 @@ import Testing
         p.standardError = err
         p.standardInput = input
         try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        if let stdinData { input.fileHandleForWriting.write(stdinData) }
         try input.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()

@@ -199,9 +199,29 @@ import Testing
             #expect(e.message == "cannot decompress the trace: unexpected end of file (truncated or corrupt gzip stream)")
         }
         // On standard input too, through the command line: one line, status 74, nothing on stdout.
-        let r = try CommandLineTests().run(["replay", "-"], stdin: String(decoding: data.prefix(data.count / 2), as: UTF8.self))
-        #expect(r.status == 74 || r.status == 65)
+        let r = try CommandLineTests().run(["replay", "-"], stdinData: data.prefix(data.count / 2))
+        #expect(r.status == 74)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// A UTF-8 BOM is not a command; a CR-only file is an error, not one merged
+    /// command; a last line without its line feed is said on stderr.
+    @Test func bomCarriageReturnsAndACutLastLine() throws {
+        let bom = try CommandLineTests().run(["replay", "-", "--policy", "unbounded", "--format", "csv"],
+                                             stdinData: Data([0xEF, 0xBB, 0xBF]) + Data("EVAL \"return 1\" 0\nEVAL \"return 2\" 0\n".utf8))
+        #expect(bom.status == 0)
+        #expect(bom.stdout.split(separator: "\n")[1].hasPrefix("<stdin>,2,2,"))   // 2 lines, 2 script events
+        let cr = try CommandLineTests().run(["replay", "-"], stdinData: Data("EVAL \"return 1\" 0\rEVAL \"return 2\" 0\r".utf8))
+        #expect(cr.status == 65)
+        #expect(cr.stderr.hasPrefix("<stdin>:1:18: carriage return inside the line"))
+        let cut = try CommandLineTests().run(["replay", "-", "--policy", "unbounded"], stdinData: Data("EVAL \"return 1\" 0\nEVAL \"return 2\" 0".utf8))
+        #expect(cut.status == 0)
+        #expect(cut.stderr.contains("<stdin>:2: warning: the last line has no line end"))
+        let none = try CommandLineTests().run(["replay", "-", "--policy", "unbounded"], stdinData: Data("GET a\nSET b c\n".utf8))
+        #expect(none.status == 0)
+        #expect(none.stderr.contains("<stdin>: warning: no script command"))
+        let crlf = try CommandLineTests().run(["replay", "-", "--policy", "unbounded"], stdinData: Data("EVAL \"return 1\" 0\r\n".utf8))
+        #expect(crlf.status == 0 && crlf.stderr.isEmpty)
     }
 }
