@@ -108,10 +108,6 @@ void csim_counter_destroy(csim_counter *c) { free(c); }
 int64_t csim_counter_live(const csim_counter *c) { return atomic_load_explicit(&c->live, memory_order_relaxed); }
 int64_t csim_counter_peak(const csim_counter *c) { return atomic_load_explicit(&c->peak, memory_order_relaxed); }
 
-void csim_counter_reset(csim_counter *c) {
-    atomic_store(&c->peak, atomic_load(&c->live));
-}
-
 static inline void account(csim_alloc_ctx *ctx, int64_t delta, int64_t blocks) {
     ctx->live_bytes += delta;
     ctx->live_blocks += blocks;
@@ -146,10 +142,8 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         out = rallocx(ptr, nsize, ctx->flags);
     }
     if (out == NULL) {
-        ctx->failures++;
         return NULL; /* Lua raises a memory error; ptr is untouched */
     }
-    ctx->allocations++;
     account(ctx, (int64_t)nallocx(nsize, 0) - before, ptr == NULL ? 1 : 0);
     return out;
 }
@@ -181,10 +175,8 @@ void *csim_lua_alloc_glibc(void *ud, void *ptr, size_t osize, size_t nsize) {
     int64_t before = ptr == NULL ? 0 : (int64_t)csim_glibc_usable_size(ptr);
     void *out = ptr == NULL ? __libc_malloc(nsize) : __libc_realloc(ptr, nsize);
     if (out == NULL) {
-        ctx->failures++;
         return NULL;
     }
-    ctx->allocations++;
     account(ctx, (int64_t)csim_glibc_usable_size(out) - before, ptr == NULL ? 1 : 0);
     return out;
 }

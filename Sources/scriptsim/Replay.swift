@@ -95,6 +95,12 @@ struct Replay: ParsableCommand {
     var progress: Bool?
 
     func run() throws {
+        // `scriptsim frobnicate` reaches here as a trace named "frobnicate" (replay is the default).
+        for path in traces where path != "-" && !FileManager.default.fileExists(atPath: path)
+            && !path.contains("/") && !path.contains(".") && path.allSatisfy({ $0.isLetter || $0 == "-" }) {
+            let names = Scriptsim.configuration.subcommands.map { $0._commandName }.joined(separator: ", ")
+            fail("scriptsim: '\(path)' is neither a trace file nor a subcommand (\(names))", code: 64)
+        }
         let registry = PolicyRegistry.builtIn
         guard let maxLine = ByteSize.parse(maxBodyBytes), maxLine > 0 else {
             fail("--max-body-bytes: '\(maxBodyBytes)' is not a size (examples: 1048576, 64KiB, 512MiB)", code: 64)
@@ -117,15 +123,7 @@ struct Replay: ParsableCommand {
         } catch {
             fail(error.description, code: 64)
         }
-        var invalidShown = 0
-        replayer.onInvalidLine = { error in
-            invalidShown += 1
-            if invalidShown <= 20 {
-                Stderr.line("\(error.description) (skipped)")
-            } else if invalidShown == 21 {
-                Stderr.line("scriptsim: more malformed lines skipped; the report counts them all")
-            }
-        }
+        replayer.onInvalidLine = invalidLineReporter()
         let meter = ProgressMeter(enabled: progress ?? Stderr.isTerminal)
         replayer.onProgress = { meter.update($0) }
 
@@ -156,6 +154,7 @@ struct Replay: ParsableCommand {
         PendingFiles.add(replayer.pendingOutputs)
         if let plot, let report = reports.first { PendingFiles.write(plot, SweepRenderer.timelinePlot(report), what: "plot") }
         let text = ReportRenderer(format: format).render(reports)
+        PendingFiles.prepareAll()
         guard Stdout.write(text) else {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
         }

@@ -70,7 +70,7 @@ struct Sweep: ParsableCommand {
         let sweeper = Sweeper(spec: spec, options: ReplayOptions(reader: TraceReaderOptions(skipInvalid: skipInvalid),
                                                                  clients: clients.clients, recordedRecoveries: clients.recorded,
                                                                  scripts: clients.scripts))
-        if skipInvalid { sweeper.onInvalidLine = { Stderr.line("\($0.description) (skipped)") } }
+        if skipInvalid { sweeper.onInvalidLine = invalidLineReporter() }
         let report: SweepReport
         do {
             report = try sweeper.run(path: trace)
@@ -83,6 +83,7 @@ struct Sweep: ParsableCommand {
         }
         warnAboutTrace(report.summary, path: report.path)
         if let plot { PendingFiles.write(plot, SweepRenderer.plot(report), what: "plot") }
+        PendingFiles.prepareAll()
         guard Stdout.write(SweepRenderer(format: format).render(report)) else {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
         }

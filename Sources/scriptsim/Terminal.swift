@@ -76,6 +76,15 @@ enum PendingFiles {
         }
     }
 
+    /// Surfaces any write error before the report goes to standard output.
+    static func prepareAll() {
+        do {
+            for file in files { try file.prepare() }
+        } catch {
+            fail(error.description, code: 74)
+        }
+    }
+
     static func commitAll() {
         do {
             for file in files { try file.commit() }
@@ -105,5 +114,19 @@ func warnAboutTrace(_ s: TraceSummary, path: String) {
                     + "; is this a trace? (docs/trace-format.md)")
     } else if s.skippedOther * 10 > commands * 9 {
         Stderr.line("\(path): note: \(s.skippedOther) of \(commands) commands were not script commands and were skipped")
+    }
+}
+
+/// Reports malformed lines skipped under `--skip-invalid`: the first 20 in
+/// full, then one line saying the report counts the rest.
+func invalidLineReporter() -> (TraceError) -> Void {
+    var shown = 0
+    return { error in
+        shown += 1
+        if shown <= 20 {
+            Stderr.line("\(error.description) (skipped)")
+        } else if shown == 21 {
+            Stderr.line("scriptsim: more malformed lines skipped; the report counts them all")
+        }
     }
 }

@@ -77,13 +77,7 @@ struct Verify: ParsableCommand {
         } catch {
             fail(error.description, code: 64)
         }
-        if skipInvalid {
-            var shown = 0
-            verifier.onInvalidLine = { e in
-                shown += 1
-                if shown <= 20 { Stderr.line("\(e.description) (skipped)") }
-            }
-        }
+        if skipInvalid { verifier.onInvalidLine = invalidLineReporter() }
         if !FileManager.default.fileExists(atPath: trace) {
             fail("\(trace): cannot open trace: No such file or directory", code: 66)
         }

@@ -45,10 +45,9 @@ typedef struct csim_counter csim_counter;
 
 csim_counter *csim_counter_create(void);
 void csim_counter_destroy(csim_counter *c);
-/* Usable bytes held now, and the highest value since the last reset. */
+/* Usable bytes held now, and the highest value ever. */
 int64_t csim_counter_live(const csim_counter *c);
 int64_t csim_counter_peak(const csim_counter *c);
-void csim_counter_reset(csim_counter *c);
 
 /* Which allocator a VM uses. */
 enum {
@@ -78,8 +77,6 @@ typedef struct csim_alloc_ctx {
     int64_t live_bytes;     /* usable bytes this VM holds */
     int64_t peak_bytes;     /* highest live_bytes of this VM */
     int64_t live_blocks;    /* blocks this VM holds */
-    uint64_t allocations;   /* allocations and reallocations that succeeded */
-    uint64_t failures;      /* calls that returned NULL (Lua raises ENOMEM) */
     csim_counter *shared;   /* allocator-wide totals */
 } csim_alloc_ctx;
 

@@ -215,7 +215,7 @@ public struct PolicyRegistry: Sendable {
                 args.counts[p.key] = n
             case .bytes:
                 guard let n = ByteSize.parse(raw), n >= 1 else {
-                    throw PolicySpecError("policy '\(entry.name)': \(p.key) must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got '\(raw)'")
+                    throw PolicySpecError("policy '\(entry.name)': \(p.key) \(ByteSize.problem(raw) ?? "is not a size"), got '\(raw)'")
                 }
                 args.counts[p.key] = n
             case .flag:

@@ -71,7 +71,7 @@ public final class LuaVM {
         context.initialize(to: csim_alloc_ctx(
             kind: Int32(allocator.kind == .libc ? CSIM_ALLOC_GLIBC : CSIM_ALLOC_JEMALLOC),
             arena: arena, flags: allocator.arenaIndex == nil ? 0 : csim_mallocx_flags(arena, threadCache),
-            live_bytes: 0, peak_bytes: 0, live_blocks: 0, allocations: 0, failures: 0, shared: allocator.counter))
+            live_bytes: 0, peak_bytes: 0, live_blocks: 0, shared: allocator.counter))
         guard let L = engine == .lua51 ? csim_lua51_open(context, server.code) : csim_lua_open(context) else {
             context.deallocate()
             if threadCache >= 0 { _ = csim_tcache_destroy(UInt32(threadCache)) }

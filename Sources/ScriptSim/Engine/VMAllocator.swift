@@ -66,14 +66,12 @@ public final class VMAllocator: @unchecked Sendable {
         guard let arenaIndex else {
             var inUse: UInt64 = 0, obtained: UInt64 = 0
             csim_glibc_heap(&inUse, &obtained)
-            return AllocatorStatistics(allocated: Int(inUse), active: Int(obtained), dirty: 0,
-                                       resident: Int(csim_process_rss()), mapped: Int(obtained))
+            return AllocatorStatistics(allocated: Int(inUse), active: Int(obtained), resident: Int(csim_process_rss()))
         }
         var s = csim_arena_stats()
         _ = csim_arena_read_stats(arenaIndex, &s)
         return AllocatorStatistics(allocated: Int(s.small_allocated + s.large_allocated),
-                                   active: Int(s.pactive_bytes), dirty: Int(s.pdirty_bytes),
-                                   resident: Int(s.resident), mapped: Int(s.mapped))
+                                   active: Int(s.pactive_bytes), resident: Int(s.resident))
     }
 
     /// Returns unused pages to the system now: `arena.<i>.purge`, or
@@ -89,11 +87,8 @@ public struct AllocatorStatistics: Equatable, Sendable {
     public var allocated: Int
     /// Pages in active use, pactive × page size (libc: bytes obtained from the system).
     public var active: Int
-    /// Dirty pages not yet returned (jemalloc only).
-    public var dirty: Int
     /// Resident bytes (libc: the process's RSS).
     public var resident: Int
-    public var mapped: Int
 
     /// active / allocated: how much of what the allocator holds is in use.
     public var fragmentation: Double { allocated == 0 ? 0 : Double(active) / Double(allocated) }

@@ -88,6 +88,13 @@ public final class OutputFile {
         if fwrite(base, 1, bytes.count, file) != bytes.count { throw Self.failure(path, what, "cannot write") }
     }
 
+    /// Writes out everything buffered, so a full disk or device shows now,
+    /// before the caller reports success elsewhere (the first of two phases).
+    public func prepare() throws(OutputError) {
+        guard let file else { return }
+        if fflush(file) != 0 { throw Self.failure(path, what, "cannot write") }
+    }
+
     /// Flushes and closes, then (for a regular file) renames the finished file
     /// into place. A failure here (a full disk) is an error too, and leaves nothing.
     public func commit() throws(OutputError) {

@@ -21,10 +21,12 @@ public struct SweepTarget: Equatable, CustomStringConvertible, Sendable {
     func met(by value: Double) -> Bool { atLeast ? value >= bound : value <= bound }
 
     /// How far `value` is from the bound, relative to it (0 when met).
+    /// How far `value` is from the bound, relative to the bound (0 when met).
+    /// A bound of 0 has no scale: any miss counts as the value itself, so
+    /// "closest" still ranks rows and the message shows the miss, not a ratio.
     func shortfall(_ value: Double) -> Double {
         if met(by: value) { return 0 }
-        let scale = max(abs(bound), 1e-9)
-        return abs(value - bound) / scale
+        return bound == 0 ? abs(value) : abs(value - bound) / abs(bound)
     }
 
     /// Parses `metric>=x,metric<=y` (sizes for byte metrics: 64MiB).

@@ -297,8 +297,10 @@ public final class Sweeper {
             }
         }
         if let c = closest {
-            return "no limit meets \(targets.map(\.text).joined(separator: ", ")); closest: \(c.target.text) came within "
-                + String(format: "%.1f%%", c.shortfall * 100) + " at \(show(c.row.value)) (\(figures(c.row)))"
+            let miss = c.target.bound == 0 ? "missed by \(c.target.metric.isBytes ? ReportRenderer.bytes(Int(c.shortfall)) : String(format: "%g", c.shortfall))"
+                : "came within " + String(format: "%.1f%%", c.shortfall * 100)
+            return "no limit meets \(targets.map(\.text).joined(separator: ", ")); closest: \(c.target.text) \(miss)"
+                + " at \(show(c.row.value)) (\(figures(c.row)))"
         }
         return "no limit meets \(targets.map(\.text).joined(separator: ", ")) (the figures it needs were not measured)"
     }

@@ -152,8 +152,37 @@ import Testing
     @Test func policiesListsEveryPolicy() throws {
         let r = try run(["policies"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("eval-lru"))
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        for entry in PolicyRegistry.builtIn.entries {
+            #expect(lines.contains(entry.name), "policy \(entry.name) listed")
+            for p in entry.allParameters {
+                #expect(lines.contains { $0.hasPrefix("    \(p.key)=") }, "\(entry.name): parameter \(p.key) listed")
+            }
+        }
         #expect(r.stdout.contains("entries=500"))
         #expect(r.stdout.contains("Redis 7.4"))
+    }
+
+    /// The README's JSON contract names every key the report has, and the report has every key it names.
+    @Test func jsonContractIsTheReadmes() throws {
+        let readme = try String(contentsOf: Self.workloads.deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "```json\n{\"traces\""))
+        let block = readme[start.lowerBound...].prefix { _ in true }
+        let end = try #require(block.range(of: "\n```", range: block.index(block.startIndex, offsetBy: 8)..<block.endIndex))
+        let contract = String(block[..<end.lowerBound])
+        let quotedKey = try Regex("\"([a-z0-9_]+)\"")
+        let documented = Set(contract.matches(of: quotedKey).compactMap { $0.output[1].substring.map(String.init) })
+        let r = try run(["replay", try writeTrace("EVAL \"return +\" 0\nEVAL \"return 1\" 0\n"), "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let trace = (json["traces"] as! [[String: Any]])[0]
+        let summary = trace["summary"] as! [String: Any]
+        let policy = (trace["policies"] as! [[String: Any]])[0]
+        let example = (policy["compile_error_examples"] as! [[String: Any]]).first ?? [:]
+        let present = Set(json.keys).union(trace.keys).union(summary.keys).union(policy.keys).union(example.keys)
+        #expect(documented.subtracting(present).isEmpty, "documented but missing: \(documented.subtracting(present).sorted())")
+        #expect(present.subtracting(documented).isEmpty, "present but undocumented: \(present.subtracting(documented).sorted())")
+        for (k, v) in policy where !["policy", "allocator", "client", "engine", "compile_error_examples"].contains(k) {
+            #expect(v is NSNumber, "\(k) is a number")
+        }
     }
 }

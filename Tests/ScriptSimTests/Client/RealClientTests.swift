@@ -49,8 +49,8 @@ struct RealClientRun {
     var serverFigures: [Int] { [cached, evicted, noscript] }
 }
 
-@Suite(.serialized, .enabled(if: RealClientRun.available || ProcessInfo.processInfo.environment["CI"] != nil,
-                             "redis-py is not installed: run the tests through scripts/test (eval \"$(scripts/clients)\")"))
+@Suite(.serialized, .enabled(if: (RealClientRun.available || ProcessInfo.processInfo.environment["CI"] != nil) && RealServer.available,
+                             "redis-py or the servers are not installed: run the tests through scripts/test"))
 struct RealClientTests {
     static let valkeyPolicy = "eval-lru:promote-on-load=yes"
 

@@ -79,3 +79,22 @@ import Testing
         #expect(r74.luaGCCountBytes < r72.luaGCCountBytes)
     }
 }
+
+/// The GC cadence itself: one incremental step on the 50th tick, none before.
+/// On lua5.1 every run builds KEYS and ARGV (garbage once the next run replaces
+/// them), so the live count grows run by run until the step at tick 50 frees some.
+@Suite struct GCCadenceTests {
+    func live(runs: Int) throws -> Int {
+        // Redis 7.2 rules (unbounded): a tick per run only; the first EVAL creates and runs.
+        let trace = (0..<runs).map { "EVAL \"return 1\" 1 key:\($0) value-\($0)\n" }.joined()
+        let options = ReplayOptions(engines: [.lua51])
+        return try Replayer(policies: ["unbounded"], options: options).replay(path: try writeTrace(trace)).policies[0].luaGCCountBytes
+    }
+
+    @Test func theFiftiethTickSteps() throws {
+        let (r48, r49, r50) = (try live(runs: 48), try live(runs: 49), try live(runs: 50))
+        #expect(r49 > r48)              // no step yet: garbage accumulates
+        #expect(r50 < r49)              // the step at tick 50 collected some of it
+        #expect(GCCadence.period == 50 && GCCadence.stepKilobytes == 50)
+    }
+}

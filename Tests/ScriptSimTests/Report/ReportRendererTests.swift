@@ -54,8 +54,11 @@ import Testing
         let trace = (0..<1000).map { "1732460000.\(String(format: "%06d", $0)) \"EVAL\" \"return \($0 % 300)\" \"0\"\n" }.joined()
         let path = try writeTrace(trace)
         let out = path + ".timeline.csv"
-        _ = try Replayer(policies: ["unbounded", "eval-lru:entries=100"],
-                         options: ReplayOptions(batchSize: 64, timeline: TimelineOptions(path: out, sampleEvery: 100))).replay(path: path)
+        let replayer = try Replayer(policies: ["unbounded", "eval-lru:entries=100"],
+                                    options: ReplayOptions(batchSize: 64, timeline: TimelineOptions(path: out, sampleEvery: 100)))
+        _ = try replayer.replay(path: path)
+        #expect(!FileManager.default.fileExists(atPath: out), "the timeline appears only when committed")
+        try replayer.commitOutputs()
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
         #expect(lines[0] == "event,timestamp,policy,allocator,vm_bytes,script_bytes,cached_scripts,allocator_active,allocator_resident")
         #expect(lines.count == 1 + 10 * 2)
@@ -70,7 +73,7 @@ import Testing
         let path = try writeTrace("EVAL \"return 1\" 0\n")
         let r = try CommandLineTests().run(["replay", path, "--timeline", "/dev/full"])
         #expect(r.status == 74)
-        #expect(r.stderr == "/dev/full: cannot write timeline: No space left on device\n")
+        #expect(r.stderr == "/dev/full: cannot write the timeline: No space left on device\n")
         #expect(r.stdout.isEmpty)
         // A bad trace with a regular file: no file appears, complete or partial.
         let bad = try writeTrace("EVAL \"return 1\" 0\nEVAL x\n")

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import ScriptSim
+
+/// What a user types wrong gets one clear line and the documented status.
+@Suite struct UsageTests {
+    let cli = CommandLineTests()
+    var plainLRU: String { CommandLineTests.workloads.appendingPathComponent("rules/plain-lru.trace").path }
+
+    @Test func aMistypedSubcommandIsNamedAsSuch() throws {
+        let r = try cli.run(["frobnicate"])
+        #expect(r.status == 64)
+        #expect(r.stderr == "scriptsim: 'frobnicate' is neither a trace file nor a subcommand (replay, sweep, verify, generate, policies)\n")
+        let missing = try cli.run(["missing.trace"])
+        #expect(missing.status == 66)
+    }
+
+    @Test func sizesTooLargeSaySo() throws {
+        let r = try cli.run(["replay", plainLRU, "--policy", "size-capped:bytes=8EiB"])
+        #expect(r.status == 64)
+        #expect(r.stderr == "policy 'size-capped': bytes is too large (at most 8EiB less one byte), got '8EiB'\n")
+        #expect(ByteSize.parse("7EiB") == 7 << 60)
+        #expect(ByteSize.problem("0") == "must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB)")
+    }
+
+    @Test func aTargetOfZeroReportsTheMissNotARatio() throws {
+        let r = try cli.run(["sweep", plainLRU, "--policy", "eval-lru", "--vary", "entries=100,500", "--target", "vm_bytes_peak<=0"])
+        #expect(r.status == 0)
+        let last = try #require(r.stdout.split(separator: "\n").last)
+        #expect(last.hasPrefix("no limit meets vm_bytes_peak<=0; closest: vm_bytes_peak<=0 missed by "))
+        #expect(!last.contains("%"))
+    }
+
+    @Test func sweepSkipsInvalidLinesAsReplayDoes() throws {
+        let trace = try writeTrace(String(repeating: "EVAL \"x\" bad\n", count: 30) + "EVAL \"return 1\" 0\n")
+        let r = try cli.run(["sweep", trace, "--policy", "eval-lru", "--vary", "entries=1,2", "--skip-invalid"])
+        #expect(r.status == 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 21)
+        #expect(lines.last == "scriptsim: more malformed lines skipped; the report counts them all")
+    }
+
+    @Test func theSweepHelpExampleRuns() throws {
+        let r = try cli.run(["sweep", CommandLineTests.workloads.appendingPathComponent("mixed.trace").path, "--policy", "size-capped",
+                             "--vary", "bytes=1MiB..256MiB", "--points", "3", "--target", "hit_rate>=0.95,vm_bytes_peak<=64MiB"])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+}
