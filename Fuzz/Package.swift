@@ -17,5 +17,15 @@ let package = Package(
             dependencies: [.product(name: "ScriptSim", package: rootIdentity)],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
+        .executableTarget(
+            name: "FuzzRESPReplies",
+            dependencies: [.product(name: "ScriptSim", package: rootIdentity)],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
+        .executableTarget(
+            name: "FuzzUserInput",
+            dependencies: [.product(name: "ScriptSim", package: rootIdentity)],
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
     ]
 )

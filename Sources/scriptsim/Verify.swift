@@ -51,6 +51,14 @@ struct Verify: ParsableCommand {
     @Option(help: "Output format: table, markdown, csv or json.")
     var format: ReportFormat = .table
 
+    @Option(help: ArgumentHelp("User to authenticate as (ACL), with --pass or REDISCLI_AUTH.", valueName: "user"))
+    var user: String?
+
+    @Option(name: .customLong("pass"), help: ArgumentHelp(
+        "Password for the server (AUTH); the REDISCLI_AUTH environment variable is read when absent, as redis-cli does.",
+        valueName: "password"))
+    var password: String?
+
     @Option(help: "Seconds any wait on the server may take.")
     var timeout: Double = 10
 
@@ -71,9 +79,12 @@ struct Verify: ParsableCommand {
         let options = VerifyOptions(policy: policy, timeout: timeout, requireEmpty: server != nil,
                                     reader: TraceReaderOptions(skipInvalid: skipInvalid), client: clients.clients[0],
                                     recordedRecoveries: clients.recorded, scripts: clients.scripts, engine: engine)
+        var authenticated = options
+        authenticated.user = user
+        authenticated.password = password ?? ProcessInfo.processInfo.environment["REDISCLI_AUTH"]
         let verifier: Verifier
         do {
-            verifier = try Verifier(options: options)
+            verifier = try Verifier(options: authenticated)
         } catch {
             fail(error.description, code: 64)
         }

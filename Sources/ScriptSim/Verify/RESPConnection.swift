@@ -81,6 +81,12 @@ final class RESPConnection {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// Wraps a socket already connected (the fuzz target's socket pair).
+    init(connectedSocket: Int32, endpoint: String) {
+        self.endpoint = endpoint
+        fd = connectedSocket
+    }
+
     deinit {
         if fd >= 0 { close(fd) }
         output.deallocate()

@@ -13,7 +13,9 @@ public final class ServerProcess: @unchecked Sendable {
     private var stopped = false
 
     /// Starts `binary` and waits until it answers PING (at most `timeout` seconds).
-    public init(binary: String, timeout: Double = 15) throws(NetworkError) {
+    /// `extraArguments` go to the server's command line (for tests: `--requirepass`);
+    /// `password` is what the readiness PING authenticates with then.
+    public init(binary: String, timeout: Double = 15, extraArguments: [String] = [], password: String? = nil) throws(NetworkError) {
         self.binary = binary
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw NetworkError("\(binary): not an executable server binary")
@@ -28,7 +30,7 @@ public final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", directory.path, "--daemonize", "no",
-                             "--logfile", directory.appendingPathComponent("server.log").path]
+                             "--logfile", directory.appendingPathComponent("server.log").path] + extraArguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -46,6 +48,7 @@ public final class ServerProcess: @unchecked Sendable {
                 throw NetworkError("\(binary) exited at start (status \(process.terminationStatus))\(log.isEmpty ? "" : ": \(log)")")
             }
             if let c = try? RESPConnection(host: "127.0.0.1", port: port, timeout: 1),
+               password.map({ (try? c.call(["AUTH", $0])) == .simple("OK") }) ?? true,
                (try? c.call(["PING"])) == .simple("PONG") {
                 return
             }

@@ -10,6 +10,9 @@ public struct VerifyOptions: Sendable {
     public var scripts = ClientScripts()
     /// The simulator's Lua: 5.1 by default, the engine of the server compared with.
     public var engine = LuaEngine.lua51
+    /// Credentials for a server that requires them (AUTH [user] password).
+    public var user: String?
+    public var password: String?
     /// Policy to simulate; nil picks the one that models the server.
     public var policy: String?
     /// Commands sent before their replies are read.
@@ -159,6 +162,7 @@ public final class Verifier {
     /// Verifies the trace at `path` (a file: it is read twice) against `host:port`.
     public func verify(path: String, host: String, port: Int) throws -> VerifyReport {
         let connection = try RESPConnection(host: host, port: port, timeout: options.timeout)
+        try Self.authenticate(connection, user: options.user, password: options.password)
         let info = try Self.info(connection, "server")
         let identity = ServerIdentity(name: info["server_name"] ?? "redis",
                                       version: info["valkey_version"] ?? info["redis_version"] ?? "0")
@@ -235,6 +239,18 @@ public final class Verifier {
 
     // MARK: INFO
 
+    /// AUTH, as redis-cli sends it; a refusal is one clear line, never the password.
+    static func authenticate(_ c: RESPConnection, user: String?, password: String?) throws(NetworkError) {
+        guard let password else {
+            if user != nil { throw NetworkError("--user needs a password: --pass or REDISCLI_AUTH") }
+            return
+        }
+        let reply = try c.call(user.map { ["AUTH", $0, password] } ?? ["AUTH", password])
+        if case .error(let m) = reply {
+            throw NetworkError("\(c.endpoint): authentication failed\(user.map { " for user '\($0)'" } ?? ""): \(m)")
+        }
+    }
+
     static func sha1Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         SHA1Key(digest: Insecure.SHA1.hash(data: UnsafeRawBufferPointer(bytes))).hex
     }
@@ -263,6 +279,9 @@ public final class Verifier {
     static func info(_ c: RESPConnection, _ section: String) throws(NetworkError) -> [String: String] {
         let reply = try c.call(["INFO", section])
         guard let text = reply.text else {
+            if case .error(let m) = reply, m.hasPrefix("NOAUTH") {
+                throw NetworkError("\(c.endpoint): the server requires a password (\(m)); give --pass (and --user) or set REDISCLI_AUTH")
+            }
             if case .error(let m) = reply { throw NetworkError("\(c.endpoint): INFO \(section) failed: \(m)") }
             throw NetworkError("\(c.endpoint): INFO \(section) gave no text")
         }

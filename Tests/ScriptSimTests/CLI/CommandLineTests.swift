@@ -31,12 +31,13 @@ import Testing
         try run(arguments, stdinData: stdin.map { Data($0.utf8) })
     }
 
-    /// The same with raw bytes on standard input (gzip, BOMs, CRs).
-    func run(_ arguments: [String], stdinData: Data?) throws -> Run {
+    /// The same with raw bytes on standard input (gzip, BOMs, CRs), and extra environment variables.
+    func run(_ arguments: [String], stdinData: Data?, environment: [String: String] = [:]) throws -> Run {
         let exe = try #require(Self.executable, "the scriptsim executable was not built")
         let p = Process()
         p.executableURL = exe
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
         p.standardError = err

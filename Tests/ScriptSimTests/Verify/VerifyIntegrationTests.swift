@@ -144,6 +144,28 @@ struct VerifyIntegrationTests {
         #expect(old.verdict.hasPrefix("verify: MISMATCH"), "lua54-only under lua5.4 on \(server.label)")
     }
 
+    /// A server that requires a password: refused clearly without it or with a wrong one
+    /// (the password never shown), verified with --pass or REDISCLI_AUTH.
+    @Test func passwordProtectedServer() throws {
+        guard let binary = RealServer.redis.binary, FileManager.default.isExecutableFile(atPath: binary) else { return }
+        let process = try ServerProcess(binary: binary, extraArguments: ["--requirepass", "s3cret-pw"], password: "s3cret-pw")
+        defer { process.stop() }
+        let cli = CommandLineTests()
+        let trace = try writeTrace(eval("return 1"))
+        let server = ["verify", trace, "--server", "127.0.0.1:\(process.port)"]
+        let none = try cli.run(server)
+        #expect(none.status == 69)
+        #expect(none.stderr.contains("the server requires a password"))
+        let wrong = try cli.run(server + ["--pass", "not-it"])
+        #expect(wrong.status == 69)
+        #expect(wrong.stderr.contains("authentication failed"))
+        #expect(!wrong.stderr.contains("not-it"))
+        let ok = try cli.run(server, stdinData: nil, environment: ["REDISCLI_AUTH": "s3cret-pw"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.hasSuffix("verify: MATCH\n"))
+        #expect(!ok.stdout.contains("s3cret-pw") && !ok.stderr.contains("s3cret-pw"))
+    }
+
     /// The empty VM, as each server builds it: INFO after one full collection.
     @Test(arguments: RealServer.both)
     func emptyVMMatchesTheServer(server: RealServer) throws {
