@@ -142,6 +142,19 @@ import Testing
         #expect(try SweepSpec.values("entries=1..10", policy: "pinned-loaded", points: 2, linear: true).values == [1, 10])
     }
 
+    /// Full replays run one core's worth at a time: 500 byte limits (no model,
+    /// every point replayed) never hold more than that many VMs at once.
+    @Test func fullReplaysRunInBoundedMemory() throws {
+        let path = try writeTrace("EVAL \"return 1\" 0\nEVAL \"return 2\" 0\n")
+        let (key, values) = try SweepSpec.values("bytes=1KiB..64MiB", policy: "size-capped", points: 500, linear: false)
+        let before = PolicyReplay.live
+        PolicyReplay.peakLive = before
+        let report = try Sweeper(spec: SweepSpec(policy: "size-capped", key: key, values: values)).run(path: path)
+        #expect(report.rows.count == values.count && report.replays == values.count)
+        // Other suites may run replays meanwhile: allow them a few, never hundreds.
+        #expect(PolicyReplay.peakLive - before <= ProcessInfo.processInfo.activeProcessorCount + 16)
+    }
+
     @Test func varyAndTargetErrors() throws {
         #expect(throws: PolicySpecError.self) { try SweepSpec.values("size=1..9", policy: "eval-lru", points: 3, linear: false) }
         #expect(throws: PolicySpecError.self) { try SweepSpec.values("entries=9..1", policy: "eval-lru", points: 3, linear: false) }
