@@ -12,19 +12,20 @@ let package = Package(
     name: "scriptsim-fuzz",
     dependencies: [.package(path: "..")],
     targets: [
+        .target(name: "FuzzDriver", swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(
             name: "FuzzTraceReader",
-            dependencies: [.product(name: "ScriptSim", package: rootIdentity)],
+            dependencies: ["FuzzDriver", .product(name: "ScriptSim", package: rootIdentity)],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(
             name: "FuzzRESPReplies",
-            dependencies: [.product(name: "ScriptSim", package: rootIdentity)],
+            dependencies: ["FuzzDriver", .product(name: "ScriptSim", package: rootIdentity)],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .executableTarget(
             name: "FuzzUserInput",
-            dependencies: [.product(name: "ScriptSim", package: rootIdentity)],
+            dependencies: ["FuzzDriver", .product(name: "ScriptSim", package: rootIdentity)],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
     ]

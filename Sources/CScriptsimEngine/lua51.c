@@ -25,6 +25,7 @@
 #include <lua5.1/lualib.h>
 
 #include "lua51_api.h"
+#include "lua_message.h"
 
 struct csim_lua51_api L51;
 
@@ -58,15 +59,6 @@ int csim_lua51_bind(char *msg, size_t cap) {
 
 void csim_lua51_close(lua_State *L) { lua_close(L); }
 
-static void copy_message(lua_State *L, char *msg, size_t cap) {
-    if (msg == NULL || cap == 0) return;
-    size_t len = 0;
-    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-    if (s == NULL) { s = "(error object is not a string)"; len = strlen(s); }
-    if (len >= cap) len = cap - 1;
-    memcpy(msg, s, len);
-    msg[len] = '\0';
-}
 
 /*
  * Redis's Lua refuses binary chunks by parsing every chunk as text (its

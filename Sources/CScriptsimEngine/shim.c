@@ -13,6 +13,7 @@
 #include <zlib.h>
 #include <lua5.4/lua.h>
 #include <lua5.4/lauxlib.h>
+#include "lua_message.h"
 
 /* ---------------------------------------------------------------------------
  * jemalloc
@@ -237,15 +238,6 @@ lua_State *csim_lua_open(csim_alloc_ctx *ctx) {
 
 void csim_lua_close(lua_State *L) { lua_close(L); }
 
-static void copy_message(lua_State *L, char *msg, size_t cap) {
-    if (msg == NULL || cap == 0) return;
-    size_t len = 0;
-    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-    if (s == NULL) { s = "(error object is not a string)"; len = strlen(s); }
-    if (len >= cap) len = cap - 1;
-    memcpy(msg, s, len);
-    msg[len] = '\0';
-}
 
 typedef struct {
     const char *body;

@@ -2,6 +2,7 @@
 // input is what a server might send. It must end in replies or a protocol
 // error; a crash (deep nesting once overflowed the stack), hang or huge
 // allocation is a bug.
+import FuzzDriver
 import ScriptSim
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -13,16 +14,7 @@ public func fuzzRESPReplies(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzRESPReplies_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc
-    var vector: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-    return LLVMFuzzerRunDriver(&count, &vector, fuzzRESPReplies)
+    runFuzzer(argc, argv, fuzzRESPReplies)
 }

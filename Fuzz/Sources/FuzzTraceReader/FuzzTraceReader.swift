@@ -3,6 +3,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FuzzDriver
 import ScriptSim
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -36,18 +37,7 @@ public func fuzzTraceReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links an executable's entry point as `<module>_main`; hand control to
-// libFuzzer's driver from there (libFuzzer's own `main` is then not linked).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzTraceReader_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc
-    var vector: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-    return LLVMFuzzerRunDriver(&count, &vector, fuzzTraceReader)
+    runFuzzer(argc, argv, fuzzTraceReader)
 }
