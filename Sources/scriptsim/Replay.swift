@@ -34,8 +34,12 @@ struct Replay: ParsableCommand {
             docs/clients.md has each library's source and the exact folding rule.
 
             Memory: 'VM' figures are the usable bytes the Lua VM holds, counted by the \
-            allocator (peak, at the end, and after a final full GC); 'Lua count' is Lua's own \
-            LUA_GCCOUNT; 'script bytes' is Redis's used_memory_scripts_eval.
+            allocator (peak, at the end, and after a final full GC); 'Lua count' and 'Lua \
+            after GC' are Lua's own count, what a server's INFO shows as \
+            used_memory_vm_eval; 'script bytes' models the server's \
+            used_memory_scripts_eval. --engine lua5.1 builds the VM as the modeled server \
+            builds its own, so its Lua after GC predicts the server's within 2% \
+            (docs/fidelity.md); lua5.4, the default, compares policies on a newer Lua.
             """
     )
 
