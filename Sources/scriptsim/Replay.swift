@@ -53,6 +53,9 @@ struct Replay: ParsableCommand {
     @Option(help: "Output format: table, markdown, csv or json.")
     var format: ReportFormat = .table
 
+    @Flag(help: "With --format table: every figure, in three tables (wider than a terminal), instead of the 100-column summary.")
+    var wide = false
+
     @OptionGroup(title: "Client model")
     var client: ClientOptions
 
@@ -157,7 +160,7 @@ struct Replay: ParsableCommand {
         // The timeline, the plot and the report appear together or not at all.
         PendingFiles.add(replayer.pendingOutputs)
         if let plot, let report = reports.first { PendingFiles.write(plot, SweepRenderer.timelinePlot(report), what: "plot") }
-        let text = ReportRenderer(format: format).render(reports)
+        let text = ReportRenderer(format: format, wide: wide).render(reports)
         PendingFiles.prepareAll()
         guard Stdout.write(text) else {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)

@@ -57,6 +57,18 @@ enum ReportColumns {
         .init(key: "recompile_seconds", title: "recompile time", kind: .seconds) { .double($0.recompileSeconds) },
     ]
 
+    /// The compact table of the default output: the figures a reader decides
+    /// on, within 100 columns (`--wide` prints the three full tables).
+    static let compact: [ReportColumn] = [
+        .init(key: "hit_rate", title: "hit rate", kind: .ratio) { .double($0.hitRate) },
+        .init(key: "noscript", title: "NOSCRIPT", kind: .count) { .int($0.noscript) },
+        .init(key: "evictions", title: "evicted", kind: .count) { .int($0.evictions) },
+        .init(key: "compiles", title: "compiles", kind: .count) { .int($0.compiles) },
+        .init(key: "vm_bytes_peak", title: "VM peak", kind: .bytes) { .int($0.vmBytesPeak) },
+        .init(key: "vm_bytes", title: "VM final", kind: .bytes) { .int($0.vmBytes) },
+        .init(key: "script_bytes", title: "script bytes", kind: .bytes) { .int($0.scriptBytes) },
+    ]
+
     /// The memory table.
     static let memory: [ReportColumn] = [
         policy,

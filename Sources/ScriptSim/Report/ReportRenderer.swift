@@ -4,14 +4,20 @@ import Foundation
 /// the same text (only compile times vary from run to run).
 public struct ReportRenderer: Sendable {
     public var format: ReportFormat
+    /// Table format: every figure in three tables, as wide as they get (`--wide`),
+    /// rather than the compact table that fits 100 columns.
+    public var wide: Bool
 
-    public init(format: ReportFormat) { self.format = format }
+    public init(format: ReportFormat, wide: Bool = false) {
+        self.format = format
+        self.wide = wide
+    }
 
     public func render(_ reports: [TraceReport]) -> String {
         switch format {
         case .json: return json(reports).rendered() + "\n"
         case .csv: return csv(reports)
-        case .table: return reports.map { text($0, markdown: false) }.joined(separator: "\n")
+        case .table: return reports.map { wide ? text($0, markdown: false) : compactText($0) }.joined(separator: "\n")
         case .markdown: return reports.map { text($0, markdown: true) }.joined(separator: "\n")
         }
     }
@@ -113,6 +119,46 @@ public struct ReportRenderer: Sendable {
         out += table(title: "memory", columns: ReportColumns.memory, rows: r.policies, markdown: markdown)
         out += "\n"
         out += table(title: "flush and allocator", columns: ReportColumns.flushAndAllocator, rows: r.policies, markdown: markdown)
+        return out
+    }
+
+    /// The default table: the trace in a few short lines, each run numbered
+    /// with its full name, then the figures a reader decides on by run number.
+    func compactText(_ r: TraceReport) -> String {
+        let s = r.summary
+        var out = "trace \(r.path)\n"
+        let commands = TraceCommandKind.allCases.filter { s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }.joined(separator: ", ")
+        out += "  \(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))") + "\n"
+        out += "  \(s.distinctScripts) distinct scripts, \(Self.bytes(s.distinctBodyBytes)) of bodies; skipped \(s.skippedScriptInternal + s.skippedOther)"
+            + ", invalid \(s.invalid)\n"
+        if s.foldedRecoveriesEval + s.foldedRecoveriesScriptLoad + s.callsInTransaction > 0 {
+            out += "  recorded recoveries folded: \(s.foldedRecoveriesEval) EVAL, \(s.foldedRecoveriesScriptLoad) SCRIPT LOAD; calls in MULTI: \(s.callsInTransaction)\n"
+        }
+        out += "\n"
+        let showEngine = Set(r.policies.map(\.engine)).count > 1, showClient = Set(r.policies.map(\.client)).count > 1
+        let showAllocator = Set(r.policies.map(\.allocator)).count > 1
+        for (i, p) in r.policies.enumerated() {
+            var name = p.policy
+            if showEngine { name += " [\(p.engine)]" }
+            if showAllocator { name += " [\(p.allocator)]" }
+            if showClient { name += " [\(p.client)]" }
+            out += "  \(i + 1)  \(name)\n"
+        }
+        let shared = [showEngine ? nil : "engine \(r.policies.first?.engine ?? "-")",
+                      showClient ? nil : "client \(r.policies.first?.client ?? "-")"].compactMap { $0 }
+        if !shared.isEmpty { out += "     (" + shared.joined(separator: ", ") + ")\n" }
+        out += "\n"
+        // Runs are numbered in order; `table` asks each column once per row, in row order.
+        final class Counter: @unchecked Sendable { var next = 0 }
+        let counter = Counter()
+        let run = ReportColumn(key: "run", title: "run", kind: .count) { _ in
+            counter.next += 1
+            return .int(counter.next)
+        }
+        let body = table(title: "", columns: [run] + ReportColumns.compact, rows: r.policies, markdown: false)
+            .split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+        out += body
+        out += "\n  (--wide shows every figure; --format csv or json gives them all)\n"
         return out
     }
 

@@ -150,6 +150,17 @@ import Testing
         #expect(try figures() == figures())
     }
 
+    /// What scripts/demo prints (the default replay of workloads/mixed.trace) fits 100 columns.
+    @Test func theDemoFitsOneHundredColumns() throws {
+        let r = try run(["replay", Self.workloads.appendingPathComponent("mixed.trace").path])
+        #expect(r.status == 0)
+        let widest = r.stdout.split(separator: "\n").map(\.count).max() ?? 0
+        #expect(widest <= 100, "widest line: \(widest)")
+        #expect(r.stdout.contains("eval-lru:entries=500,promote-on-load=yes"))
+        let wide = try run(["replay", Self.workloads.appendingPathComponent("mixed.trace").path, "--wide"])
+        #expect(wide.stdout.contains("flush and allocator"))
+    }
+
     @Test func policiesListsEveryPolicy() throws {
         let r = try run(["policies"])
         #expect(r.status == 0)

@@ -42,10 +42,18 @@ import Testing
     }
 
     @Test func tableAlignsColumns() {
-        let text = ReportRenderer(format: .table).render(sample())
+        let text = ReportRenderer(format: .table, wide: true).render(sample())
         #expect(text.contains("hit rate\n"))
         #expect(text.contains("0.5000"))
         #expect(text.contains("5.86 KiB"))
+        #expect(text.contains("flush and allocator"))
+    }
+
+    @Test func theDefaultTableFitsATerminal() {
+        let text = ReportRenderer(format: .table).render(sample())
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 100 })
+        #expect(text.contains("0.5000") && text.contains("--wide"))
+        #expect(!text.contains("flush and allocator"))
     }
 }
 
