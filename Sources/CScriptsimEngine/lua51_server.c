@@ -171,17 +171,11 @@ static const char redis_errh[] = "local dbg = debug\ndebug = nil\nfunction __red
 static const char valkey_errh[] = "local dbg = debug\ndebug = nil\nlocal error_handler = function (err)\n" ERRH_BODY
                                   "return error_handler";
 
-/* ---- globals locked (luaSetErrorMetatable, luaSetTableProtectionRecursively) ---- */
-
-/* The protection walk sets a flag in Redis's Lua and allocates nothing; it is
- * kept for the stack growth it causes (lua_checkstack), not for any flag. */
-static void walk_tables(lua_State *L, int depth) {
-    if (depth > 8 || !lua_checkstack(L, 2)) return;
-    lua_pushnil(L);
-    while (lua_next(L, -2) != 0) {
-        lua_pop(L, 1);
-    }
-}
+/* ---- globals locked (luaSetErrorMetatable, luaSetTableProtectionRecursively) ----
+ *
+ * The recursive protection walk only sets the readonly flag of Redis's Lua in
+ * each table; it allocates nothing, so it is not rebuilt here (the flag's 8
+ * bytes per table are added to the retained count instead: lua51.c). */
 
 /* luaSetTableProtectionForBasicTypes (Debian's 7.0.15 and Valkey 9): garbage only. */
 static void basic_types_pass(lua_State *L) {
@@ -226,9 +220,6 @@ static int build_protected(lua_State *L) {
         lua_call(L, 0, 0);
     }
     set_globals_metatable(L, "__index", stub);      /* luaSetErrorMetatable */
-    lua_pushvalue(L, LUA_GLOBALSINDEX);
-    walk_tables(L, 0);
-    lua_pop(L, 1);
     if (server != CSIM_SERVER_REDIS74) basic_types_pass(L);
     return 0;
 }
