@@ -221,6 +221,9 @@ import Testing
         let none = try CommandLineTests().run(["replay", "-", "--policy", "unbounded"], stdinData: Data("GET a\nSET b c\n".utf8))
         #expect(none.status == 0)
         #expect(none.stderr.contains("<stdin>: warning: no script command"))
+        let mostlyOther = try CommandLineTests().run(["replay", "-", "--policy", "unbounded"],
+                                                     stdinData: Data(("EVAL \"return 1\" 0\n" + String(repeating: "GET k\n", count: 10)).utf8))
+        #expect(mostlyOther.stderr.contains("<stdin>: note: 10 of 11 commands were not script commands and were skipped"))
         let crlf = try CommandLineTests().run(["replay", "-", "--policy", "unbounded"], stdinData: Data("EVAL \"return 1\" 0\r\n".utf8))
         #expect(crlf.status == 0 && crlf.stderr.isEmpty)
     }
