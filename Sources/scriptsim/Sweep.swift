@@ -45,6 +45,9 @@ struct Sweep: ParsableCommand {
     @Option(help: "Output format: table, markdown, csv or json.")
     var format: ReportFormat = .table
 
+    @Flag(help: "With --format table: every column, instead of the ones that fit 100 columns.")
+    var wide = false
+
     @Option(help: ArgumentHelp("Also draw hit rate and VM memory against the limit as SVG.", valueName: "file.svg"))
     var plot: String?
 
@@ -84,7 +87,7 @@ struct Sweep: ParsableCommand {
         warnAboutTrace(report.summary, path: report.path)
         if let plot { PendingFiles.write(plot, SweepRenderer.plot(report), what: "plot") }
         PendingFiles.prepareAll()
-        guard Stdout.write(SweepRenderer(format: format).render(report)) else {
+        guard Stdout.write(SweepRenderer(format: format, wide: wide).render(report)) else {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
         }
         PendingFiles.commitAll()

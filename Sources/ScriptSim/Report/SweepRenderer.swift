@@ -3,7 +3,34 @@ import Foundation
 /// Renders a `SweepReport` in every format, and its plot.
 public struct SweepRenderer: Sendable {
     public var format: ReportFormat
-    public init(format: ReportFormat) { self.format = format }
+    /// Table format: every column (`--wide`) rather than the ones that fit 100 columns.
+    public var wide: Bool
+    public init(format: ReportFormat, wide: Bool = false) {
+        self.format = format
+        self.wide = wide
+    }
+
+    /// The columns of the default table: limit, source, hit rate, NOSCRIPT,
+    /// compiles, evictions, VM peak, script bytes peak.
+    static let compactColumns = [0, 1, 2, 3, 5, 6, 8, 10]
+
+    /// Prose lines folded at word boundaries to fit `width` columns, continuation indented.
+    static func wrap(_ text: String, width: Int = 100, indent: String) -> String {
+        let lead = String(text.prefix { $0 == " " })
+        var lines: [String] = []
+        var line = lead
+        for word in text.dropFirst(lead.count).split(separator: " ", omittingEmptySubsequences: false) {
+            let candidate = line.count == lead.count && lines.isEmpty ? line + word : line + " " + word
+            if candidate.count > width, line.count > lead.count {
+                lines.append(line)
+                line = indent + word
+            } else {
+                line = candidate
+            }
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n")
+    }
 
     static let columns: [(key: String, title: String)] = [
         ("value", "limit"), ("source", "source"), ("hit_rate", "hit rate"), ("noscript", "noscript"), ("retries", "retries"),
@@ -42,12 +69,16 @@ public struct SweepRenderer: Sendable {
             return out
         case .table, .markdown:
             let md = format == .markdown
-            var header = Self.columns.map(\.title)
+            let compact = !md && !wide
+            let shown = compact ? Self.compactColumns : Array(Self.columns.indices)
+            var header = shown.map { Self.columns[$0].title }
             header[0] = report.key
-            let body = report.rows.map { cells($0, report, human: true) }
+            let body = report.rows.map { row in let all = cells(row, report, human: true); return shown.map { all[$0] } }
+            func prose(_ text: String, indent: String) -> String { compact ? Self.wrap(text, indent: indent) : text }
             var out = md ? "### sweep \(report.policy) \(report.key) on \(report.path)\n\n"
-                : "sweep \(report.policy) \(report.key) on \(report.path): \(report.rows.count) limits, \(report.replays) replayed in full\n"
-            for note in report.modelNotes { out += (md ? "" : "  ") + "note: \(note)\n" }
+                : prose("sweep \(report.policy) \(report.key) on \(report.path): \(report.rows.count) limits, \(report.replays) replayed in full",
+                        indent: "  ") + "\n"
+            for note in report.modelNotes { out += md ? "note: \(note)\n" : prose("  note: \(note)", indent: "    ") + "\n" }
             out += "\n"
             if md {
                 out += "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { $0 == 1 ? "---|" : "---:|" }.joined() + "\n"
@@ -64,7 +95,8 @@ public struct SweepRenderer: Sendable {
                 out += "  " + line(header) + "\n"
                 for row in body { out += "  " + line(row) + "\n" }
             }
-            if let rec = report.recommendation { out += "\n" + rec + "\n" }
+            if compact { out += "  (--wide shows every column; --format csv or json gives them all)\n" }
+            if let rec = report.recommendation { out += "\n" + prose(rec, indent: "  ") + "\n" }
             return out
         }
     }

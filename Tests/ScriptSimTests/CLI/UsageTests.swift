@@ -26,9 +26,9 @@ import Testing
     @Test func aTargetOfZeroReportsTheMissNotARatio() throws {
         let r = try cli.run(["sweep", plainLRU, "--policy", "eval-lru", "--vary", "entries=100,500", "--target", "vm_bytes_peak<=0"])
         #expect(r.status == 0)
-        let last = try #require(r.stdout.split(separator: "\n").last)
-        #expect(last.hasPrefix("no limit meets vm_bytes_peak<=0; closest: vm_bytes_peak<=0 missed by "))
-        #expect(!last.contains("%"))
+        let verdict = try #require(r.stdout.range(of: "\nno limit meets").map { String(r.stdout[$0.lowerBound...]) })
+        #expect(verdict.hasPrefix("\nno limit meets vm_bytes_peak<=0; closest: vm_bytes_peak<=0 missed by "))
+        #expect(!verdict.contains("%"))
     }
 
     @Test func sweepSkipsInvalidLinesAsReplayDoes() throws {
@@ -44,5 +44,18 @@ import Testing
         let r = try cli.run(["sweep", CommandLineTests.workloads.appendingPathComponent("mixed.trace").path, "--policy", "size-capped",
                              "--vary", "bytes=1MiB..256MiB", "--points", "3", "--target", "hit_rate>=0.95,vm_bytes_peak<=64MiB"])
         #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    /// sweep's default table and prose fit 100 columns; --wide keeps every column.
+    @Test func theSweepTableFitsATerminal() throws {
+        let args = ["sweep", CommandLineTests.workloads.appendingPathComponent("mixed.trace").path, "--policy", "eval-lru",
+                    "--vary", "entries=50..5000", "--target", "hit_rate>=0.84,noscript<=10"]
+        let r = try cli.run(args)
+        #expect(r.status == 0)
+        let widest = r.stdout.split(separator: "\n").map(\.count).max() ?? 0
+        #expect(widest <= 100, "widest line: \(widest)")
+        #expect(r.stdout.contains("recommended: entries="))
+        let wide = try cli.run(args + ["--wide"])
+        #expect(wide.stdout.contains("retries") && wide.stdout.contains("VM after GC"))
     }
 }
