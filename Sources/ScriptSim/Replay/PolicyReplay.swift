@@ -10,11 +10,6 @@ import Histogram
 /// thread-safe: one thread at a time (batches may move between threads, never
 /// overlap).
 final class PolicyReplay {
-    /// How many replays (each a VM and an arena) exist at once, and the most
-    /// there ever were: a sweep must not hold one per limit (tests read it).
-    nonisolated(unsafe) static var live = 0
-    nonisolated(unsafe) static var peakLive = 0
-    private static let liveLock = NSLock()
 
     let policy: any CachePolicy
     let admission: any AdmissionFilter
@@ -65,20 +60,10 @@ final class PolicyReplay {
         server = policy.entryLayout
         memory = RedisScriptMemory(layout: server)
         result = PolicyResult(policy: configuration.spec.description)
-        Self.liveLock.lock()
-        Self.live += 1
-        Self.peakLive = max(Self.peakLive, Self.live)
-        Self.liveLock.unlock()
         result.allocator = kind.rawValue
         result.client = client.description
         result.engine = engine.rawValue
         sampleAllocator()
-    }
-
-    deinit {
-        Self.liveLock.lock()
-        Self.live -= 1
-        Self.liveLock.unlock()
     }
 
     var cachedScripts: Int { cachedEval + cachedLoad }

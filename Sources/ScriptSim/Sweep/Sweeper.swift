@@ -124,6 +124,8 @@ public struct SweepReport: Equatable, Sendable {
     public var recommendation: String?
     /// What the trace held (for warnings about the input).
     public var summary = TraceSummary()
+    /// The most full replays (each a VM and an arena) that were alive at once.
+    public var peakConcurrentReplays = 0
 }
 
 /// Replays a trace under one policy at many limits. The trace is parsed and
@@ -196,6 +198,7 @@ public final class Sweeper {
         let chosen = spec.values.filter { replayValues.contains($0) }
         let group = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var replayed: [Int: PolicyResult] = [:]
+        var peakConcurrent = 0
         for start in stride(from: 0, to: chosen.count, by: group) {
             let values = Array(chosen[start..<min(start + group, chosen.count)])
             var runs: [PolicyReplay] = []
@@ -203,6 +206,7 @@ public final class Sweeper {
                 runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, client: options.clients.first ?? ClientChoice(.auto),
                                              allocator: options.allocators.first ?? .arena, flush: options.flush))
             }
+            peakConcurrent = max(peakConcurrent, runs.count)
             try spool.forEachBatch(options.batchSize) { batch in
                 try Replayer.runInParallel(runs) { run in try run.apply(batch) }
             }
@@ -227,7 +231,7 @@ public final class Sweeper {
         return SweepReport(path: reader.displayPath, policy: base.name,
                            key: spec.key, bytes: isBytes, rows: rows, modelNotes: notes, replays: chosen.count,
                            recommendation: spec.targets.isEmpty ? nil : Self.recommend(rows, targets: spec.targets, key: spec.key, bytes: isBytes),
-                           summary: reader.summary)
+                           summary: reader.summary, peakConcurrentReplays: peakConcurrent)
     }
 
     /// The limits worth a full replay: the ends, the smallest limit the model
