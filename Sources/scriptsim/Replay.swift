@@ -137,10 +137,10 @@ struct Replay: ParsableCommand {
         var reports: [TraceReport] = []
         for path in traces {
             do {
-                reports.append(try replayer.replay(path: path))
+                let report = try replayer.replay(path: path)
                 meter.finish()
-                warnAboutTrace(reports[reports.count - 1].summary, path: reports[reports.count - 1].path)
-                meter.finish()
+                warnAboutTrace(report.summary, path: report.path)
+                reports.append(report)
             } catch let error as OutputError {
                 meter.finish()
                 fail(error.description, code: 74)

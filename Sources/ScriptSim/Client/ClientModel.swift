@@ -44,15 +44,6 @@ public enum ClientModel: String, CaseIterable, Sendable {
         case .none: return Recovery.none
         }
     }
-
-    public var summary: String {
-        switch self {
-        case .auto: return "each MONITOR connection as its recorded recoveries show; otherwise eval-fallback"
-        case .evalFallback: return "EVALSHA; on NOSCRIPT, EVAL of the body"
-        case .loadEvalsha: return "EVALSHA; on NOSCRIPT, SCRIPT LOAD of the body, then EVALSHA again"
-        case .none: return "EVALSHA; NOSCRIPT reaches the application"
-        }
-    }
 }
 
 /// A `--client` value: a model, or a library's name standing for the model
