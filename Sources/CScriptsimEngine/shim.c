@@ -108,6 +108,9 @@ void csim_counter_destroy(csim_counter *c) { free(c); }
 
 int64_t csim_counter_live(const csim_counter *c) { return atomic_load_explicit(&c->live, memory_order_relaxed); }
 int64_t csim_counter_peak(const csim_counter *c) { return atomic_load_explicit(&c->peak, memory_order_relaxed); }
+void csim_counter_reset_peak(csim_counter *c) {
+    atomic_store_explicit(&c->peak, atomic_load_explicit(&c->live, memory_order_relaxed), memory_order_relaxed);
+}
 
 static inline void account(csim_alloc_ctx *ctx, int64_t delta, int64_t blocks) {
     ctx->live_bytes += delta;

@@ -59,6 +59,9 @@ struct Replay: ParsableCommand {
     @OptionGroup(title: "Client model")
     var client: ClientOptions
 
+    @OptionGroup(title: "Warm-up")
+    var warmup: WarmupOptions
+
     @Flag(name: .customLong("skip-invalid"), help: "Skip malformed lines (each reported on stderr, counted in the report) instead of stopping.")
     var skipInvalid = false
 
@@ -90,12 +93,18 @@ struct Replay: ParsableCommand {
     @Option(help: ArgumentHelp("Write memory over time to this CSV file (columns in the README).", valueName: "file.csv"))
     var timeline: String?
 
-    @Option(help: ArgumentHelp("With --timeline: also draw VM bytes over the trace per policy as SVG.", valueName: "file.svg"))
+    @Option(help: ArgumentHelp("With --timeline: also draw VM bytes, hit rate and NOSCRIPT replies over the trace per policy as SVG.",
+                               valueName: "file.svg"))
     var plot: String?
 
     @Option(name: .customLong("sample-every"), help: ArgumentHelp(
         "Events between timeline samples (default: about 1,000 rows).", valueName: "n"))
     var sampleEvery: Int?
+
+    @Option(name: .customLong("interval-seconds"), help: ArgumentHelp(
+        "Timeline rows by MONITOR time instead of events: a row at the last event of every S seconds of trace "
+            + "that had events.", valueName: "s"))
+    var intervalSeconds: Double?
 
     @Flag(name: .customLong("progress"), inversion: .prefixedNo,
           help: "Show progress on stderr (default: only when stderr is a terminal).")
@@ -114,6 +123,12 @@ struct Replay: ParsableCommand {
         }
         if let sampleEvery, sampleEvery < 1 { fail("--sample-every must be at least 1", code: 64) }
         if sampleEvery != nil, timeline == nil { fail("--sample-every needs --timeline FILE", code: 64) }
+        if let intervalSeconds {
+            guard intervalSeconds.isFinite, intervalSeconds > 0 else { fail("--interval-seconds must be a number of seconds above 0", code: 64) }
+            if timeline == nil { fail("--interval-seconds needs --timeline FILE", code: 64) }
+            if sampleEvery != nil { fail("--interval-seconds and --sample-every are exclusive: sample by time or by events", code: 64) }
+        }
+        let warmup = warmup.resolved()
         if timeline != nil, traces.count > 1 { fail("--timeline takes one trace at a time", code: 64) }
         if plot != nil, timeline == nil { fail("--plot needs --timeline FILE.csv (the plot draws its samples)", code: 64) }
         let clients = client.resolved(single: false)
@@ -121,9 +136,9 @@ struct Replay: ParsableCommand {
             reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine),
             flush: FlushOptions(mode: flushMode, lazyfreeLazyUserFlush: lazyfreeLazyUserFlush == .yes, afterFlush: arenaAfterFlush),
             allocators: allocators.isEmpty ? [.arena] : allocators,
-            timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery) },
+            timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery, intervalSeconds: intervalSeconds) },
             clients: clients.clients, recordedRecoveries: clients.recorded, scripts: clients.scripts,
-            engines: engines.isEmpty ? [.lua54] : engines)
+            engines: engines.isEmpty ? [.lua54] : engines, warmup: warmup)
         let replayer: Replayer
         do {
             replayer = try Replayer(policies: policies, registry: registry, options: options)
@@ -140,6 +155,7 @@ struct Replay: ParsableCommand {
                 let report = try replayer.replay(path: path)
                 meter.finish()
                 warnAboutTrace(report.summary, path: report.path)
+                warnAboutWarmup(report.summary, path: report.path, warmup: warmup)
                 reports.append(report)
             } catch let error as OutputError {
                 meter.finish()

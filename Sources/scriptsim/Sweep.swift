@@ -54,6 +54,9 @@ struct Sweep: ParsableCommand {
     @OptionGroup(title: "Client model")
     var client: ClientOptions
 
+    @OptionGroup(title: "Warm-up")
+    var warmup: WarmupOptions
+
     @Flag(name: .customLong("skip-invalid"), help: "Skip malformed lines instead of stopping.")
     var skipInvalid = false
 
@@ -70,9 +73,10 @@ struct Sweep: ParsableCommand {
             fail("scriptsim: \(error)", code: 64)
         }
         let clients = client.resolved(single: true)
+        let warmup = warmup.resolved()
         let sweeper = Sweeper(spec: spec, options: ReplayOptions(reader: TraceReaderOptions(skipInvalid: skipInvalid),
                                                                  clients: clients.clients, recordedRecoveries: clients.recorded,
-                                                                 scripts: clients.scripts))
+                                                                 scripts: clients.scripts, warmup: warmup))
         if skipInvalid { sweeper.onInvalidLine = invalidLineReporter() }
         let report: SweepReport
         do {
@@ -85,6 +89,7 @@ struct Sweep: ParsableCommand {
             fail("scriptsim: \(error)", code: 70)
         }
         warnAboutTrace(report.summary, path: report.path)
+        warnAboutWarmup(report.summary, path: report.path, warmup: warmup)
         if let plot { PendingFiles.write(plot, SweepRenderer.plot(report), what: "plot") }
         PendingFiles.prepareAll()
         guard Stdout.write(SweepRenderer(format: format, wide: wide).render(report)) else {

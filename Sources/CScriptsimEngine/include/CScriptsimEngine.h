@@ -48,6 +48,8 @@ void csim_counter_destroy(csim_counter *c);
 /* Usable bytes held now, and the highest value ever. */
 int64_t csim_counter_live(const csim_counter *c);
 int64_t csim_counter_peak(const csim_counter *c);
+/* Sets the peak to the live count now (a concurrent free may lower live after). */
+void csim_counter_reset_peak(csim_counter *c);
 
 /* Which allocator a VM uses. */
 enum {

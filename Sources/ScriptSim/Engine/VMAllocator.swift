@@ -59,6 +59,9 @@ public final class VMAllocator: @unchecked Sendable {
     /// Highest `liveBytes` so far.
     public var peakBytes: Int { Int(csim_counter_peak(counter)) }
 
+    /// Starts the peak afresh from what the VMs hold now (the end of a warm-up).
+    public func resetPeak() { csim_counter_reset_peak(counter) }
+
     /// The allocator's own view. For an arena, `allocated` counts blocks parked
     /// in thread caches too: flush the VMs' caches first for a figure that equals
     /// `liveBytes`. For libc the figures are glibc's (whole process) and RSS.

@@ -64,6 +64,15 @@ final class BackgroundCloser: @unchecked Sendable {
         return body()
     }
 
+    /// Forgets the time totals so far (the warm-up's): from now on they cover
+    /// the closes that finish after this call.
+    func resetFigures() {
+        locked {
+            _totalNanoseconds = 0
+            _maxNanoseconds = 0
+        }
+    }
+
     /// VMs handed over and not yet closed.
     var pending: Int { locked { _started - _finished } }
     var closed: Int { locked { _finished } }

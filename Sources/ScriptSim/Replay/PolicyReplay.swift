@@ -23,11 +23,11 @@ final class PolicyReplay {
     private(set) var vm: LuaVM
     /// Events replayed so far (the index of the next one).
     private(set) var events = 0
-    /// Take a timeline sample after every `sampleEvery` events (0: none).
-    var sampleEvery = 0
-    /// Samples taken since the replayer last collected them.
-    var samples: [TimelineSample] = []
-    private var pauses = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
+    /// When to take timeline samples, and those not yet collected (PolicyReplay+Timeline).
+    var sampler = TimelineSampler()
+    /// Where counting starts (PolicyReplay+Warmup).
+    var warmup = WarmupState()
+    var pauses = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     private var applyNanoseconds: UInt64 = 0
     var result: PolicyResult
     /// Per script: 0 when not cached, else its `ScriptOrigin` raw value.
@@ -36,12 +36,12 @@ final class PolicyReplay {
     private var evicted: [Bool] = []
     private var cachedEval = 0
     private var cachedLoad = 0
-    private var memory: RedisScriptMemory
+    private(set) var memory: RedisScriptMemory
     var gc = GCCadence()
     private var victims: [ScriptID] = []
-    private var compileNanoseconds: UInt64 = 0
-    private var recompileNanoseconds: UInt64 = 0
-    private var failedScripts = Set<ScriptID>()
+    var compileNanoseconds: UInt64 = 0
+    var recompileNanoseconds: UInt64 = 0
+    var failedScripts = Set<ScriptID>()
     /// The current event's call arguments (KEYS and ARGV for a Lua 5.1 run).
     var arguments_: CallArguments?
     static let maxErrorExamples = 5
@@ -70,41 +70,29 @@ final class PolicyReplay {
 
     func isCached(_ id: ScriptID) -> Bool { origin[Int(id)] != 0 }
 
-    /// Replays a batch of events in order (`arguments`, when kept, one per event).
-    func apply(_ events: UnsafeBufferPointer<ReplayEvent>, arguments: [CallArguments?] = []) throws(EngineError) {
+    /// Replays a batch of events in order (`arguments`, when kept, one per
+    /// event), with the warm-up's end and the timeline samples the reader marked.
+    func apply(_ events: UnsafeBufferPointer<ReplayEvent>, arguments: [CallArguments?] = [],
+               marks: BatchMarks = BatchMarks()) throws(EngineError) {
         if origin.count < catalog.count {
             origin.append(contentsOf: repeatElement(0, count: catalog.count - origin.count))
             evicted.append(contentsOf: repeatElement(false, count: catalog.count - evicted.count))
         }
         let start = DispatchTime.now().uptimeNanoseconds
         defer { applyNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
+        if let end = marks.warmupEnd { warmup.end = end }
+        var due = 0
         for (i, e) in events.enumerated() {
+            if due < marks.sampleBefore.count, marks.sampleBefore[due] == i {
+                takeSample()
+                due += 1
+            }
+            if !warmup.counting, let end = warmup.end, self.events >= end { startCounting() }
             arguments_ = i < arguments.count ? arguments[i] : nil
             try apply(e)
             self.events += 1
-            if sampleEvery > 0, self.events % sampleEvery == 0 { takeSample() }
+            if sampler.every > 0, self.events % sampler.every == 0 { takeSample() }
         }
-    }
-
-    /// Records the state after the current event for the timeline.
-    func takeSample() {
-        let stats = sampleAllocator()
-        samples.append(TimelineSample(event: events, vmBytes: allocator.liveBytes, scriptBytes: memory.total,
-                                      cachedScripts: cachedScripts, allocatorActive: stats.active,
-                                      allocatorResident: stats.resident))
-    }
-
-    /// Reads the allocator's own statistics and keeps their peaks.
-    @discardableResult
-    private func sampleAllocator() -> AllocatorStatistics {
-        let s = allocator.statistics()
-        result.allocatorAllocated = s.allocated
-        result.allocatorActive = s.active
-        result.allocatorResident = s.resident
-        result.allocatorAllocatedPeak = max(result.allocatorAllocatedPeak, s.allocated)
-        result.allocatorActivePeak = max(result.allocatorActivePeak, s.active)
-        result.allocatorResidentPeak = max(result.allocatorResidentPeak, s.resident)
-        return s
     }
 
     private func apply(_ e: ReplayEvent) throws(EngineError) {
@@ -263,6 +251,9 @@ final class PolicyReplay {
     /// server's INFO is read after `collectgarbage('collect')`.
     func finish(probe: ScriptID? = nil) throws -> PolicyResult {
         closer.waitForAll()
+        // A warm-up the trace never got past covers it all: nothing is counted.
+        if !warmup.counting { startCounting() }
+        if let before = warmup.before { result.subtractCounts(before) }
         var problems = policy.invariantViolations(cachedEval: cachedEval, cachedLoad: cachedLoad)
         if memory.entries != cachedScripts {
             problems.append("script memory model holds \(memory.entries) entries, cache holds \(cachedScripts)")

@@ -70,14 +70,17 @@ public struct ReplayOptions: Sendable {
     public var retainedProbe: [UInt8]?
     /// Memory over time, written as CSV (nil: none).
     public var timeline: TimelineOptions?
+    /// Events that fill the cache before counting starts (nil: every event counts).
+    public var warmup: Warmup?
 
     /// `retryNoscript: false` is `--no-retry`: every line replayed as recorded
     /// (`keep`) by a client that never recovers (`none`).
     public init(retryNoscript: Bool = true, reader: TraceReaderOptions = TraceReaderOptions(), batchSize: Int = 4096,
                 flush: FlushOptions = FlushOptions(), allocators: [AllocatorKind] = [.arena], timeline: TimelineOptions? = nil,
                 clients: [ClientChoice] = [ClientChoice(.auto)], recordedRecoveries: RecordedRecoveries = .fold,
-                scripts: ClientScripts = ClientScripts(), engines: [LuaEngine] = [.lua54]) {
+                scripts: ClientScripts = ClientScripts(), engines: [LuaEngine] = [.lua54], warmup: Warmup? = nil) {
         self.engines = engines
+        self.warmup = warmup
         self.reader = reader
         self.batchSize = batchSize
         self.flush = flush

@@ -8,6 +8,8 @@ public struct TraceReport: Equatable, Sendable {
     public var policies: [PolicyResult]
     /// VM bytes over the trace per policy, when a timeline was asked for.
     public var timeline: [TimelineSeries] = []
+    /// `--interval-seconds`: the timeline's rows are intervals of trace time (nil: of events).
+    public var timelineIntervalSeconds: Double?
 }
 
 /// One policy's VM bytes at each timeline sample.
@@ -16,9 +18,30 @@ public struct TimelineSeries: Equatable, Sendable {
     public var points: [TimelinePoint]
 }
 
+/// One timeline row of one run, as the plot draws it.
 public struct TimelinePoint: Equatable, Sendable {
     public var event: Int
     public var vmBytes: Int
+    /// The trace timestamp of the row's event, when it carried one.
+    public var timestamp: Double?
+    /// EVAL and EVALSHA requests since the run's previous row.
+    public var intervalRequests: Int
+    /// Hits / requests since the previous row; nil without requests.
+    public var intervalHitRate: Double?
+    public var intervalNoscript: Int
+    public var intervalEvictions: Int
+    public var intervalCompiles: Int
+
+    init(_ s: TimelineSample, timestamp: Double?) {
+        event = s.event
+        vmBytes = s.vmBytes
+        self.timestamp = timestamp
+        intervalRequests = s.interval.requests
+        intervalHitRate = s.interval.hitRate
+        intervalNoscript = s.interval.noscript
+        intervalEvictions = s.interval.evictions
+        intervalCompiles = s.interval.compiles
+    }
 }
 
 /// Progress of a running replay, for a status line on stderr.
@@ -80,6 +103,7 @@ public final class Replayer {
                 }
             }
         }
+        if options.warmup != nil { for run in runs { run.beginWarmup(end: nil) } }
         let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path) }
         var series = runs.map { run in
             var label = run.result.policy
@@ -89,95 +113,34 @@ public final class Replayer {
             return TimelineSeries(label: label, points: [])
         }
         var events = 0
+        // The timestamp of the previous batch's last event (a sample due before
+        // a batch's first event shows that event).
+        var lastTimestamp: Double?
         let reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
                                          onInvalidLine: onInvalidLine) { batch, extras, reader in
-            if events == 0, let timeline = options.timeline {
+            if events == 0, let timeline = options.timeline, timeline.intervalSeconds == nil {
                 let every = timeline.sampleEvery ?? Self.sampleInterval(reader: reader, batchEvents: batch.count)
-                for run in runs { run.sampleEvery = every }
+                for run in runs { run.sampler.every = every }
             }
-            try Self.runInParallel(runs) { run in try run.apply(batch, arguments: extras.arguments) }
+            try Self.runInParallel(runs) { run in try run.apply(batch, arguments: extras.arguments, marks: extras.marks) }
             if let timeline {
-                for (i, run) in runs.enumerated() { series[i].points += run.samples.map { TimelinePoint(event: $0.event, vmBytes: $0.vmBytes) } }
-                try writeSamples(timeline, runs: runs, batchStart: events, timestamps: extras.timestamps)
+                try collectSamples(timeline, runs: runs, into: &series, batchStart: events, timestamps: extras.timestamps,
+                                   previous: lastTimestamp)
+                lastTimestamp = extras.timestamps.last ?? nil
             }
             events += batch.count
             onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
+        }
+        if let timeline {
+            for run in runs { run.takeFinalSample() }
+            try collectSamples(timeline, runs: runs, into: &series, batchStart: events, timestamps: [], previous: lastTimestamp)
         }
         let probe = options.retainedProbe.map { body in body.withUnsafeBufferPointer { catalog.preload(body: $0) } }
         var results: [PolicyResult] = []
         for run in runs { results.append(try run.finish(probe: probe)) }
         if let timeline { pendingOutputs.append(timeline.output) }
-        return TraceReport(path: reader.displayPath, summary: reader.summary, policies: results, timeline: timeline == nil ? [] : series)
-    }
-
-    /// What comes with a batch besides its events, one entry per event when kept.
-    struct BatchExtras {
-        /// Trace timestamps (with `keepTimestamps`).
-        var timestamps: [Double?] = []
-        /// Call arguments, when an engine builds KEYS and ARGV (Lua 5.1).
-        var arguments: [CallArguments?] = []
-    }
-
-    /// Reads a trace once: parses and hashes each line, interns scripts into
-    /// `catalog`, and hands the compact events to `handle` in batches of
-    /// `options.batchSize` (with each event's trace timestamp when asked, and
-    /// its call arguments when a Lua 5.1 run needs them).
-    /// Returns the reader, whose summary is complete.
-    static func readEvents(path: String, options: ReplayOptions, catalog: ScriptCatalog, keepTimestamps: Bool,
-                           onInvalidLine: ((TraceError) -> Void)?,
-                           _ handle: (UnsafeBufferPointer<ReplayEvent>, BatchExtras, TraceReader) throws -> Void) throws -> TraceReader {
-        let reader = try TraceReader(path: path, options: options.reader)
-        reader.onInvalidLine = onInvalidLine
-        for script in options.scripts.scripts {
-            _ = script.body.withUnsafeBufferPointer { catalog.preload(body: $0) }
-        }
-        var folder = RecoveryFolder<CallExtra>(fold: options.recordedRecoveries == .fold)
-        let keepArguments = options.engines.contains(.lua51)
-        var batch: [ReplayEvent] = []
-        batch.reserveCapacity(options.batchSize)
-        var extras = BatchExtras()
-
-        func dispatch() throws {
-            guard !batch.isEmpty else { return }
-            try batch.withUnsafeBufferPointer { try handle($0, extras, reader) }
-            batch.removeAll(keepingCapacity: true)
-            extras.timestamps.removeAll(keepingCapacity: true)
-            extras.arguments.removeAll(keepingCapacity: true)
-        }
-        func emit(_ call: RecoveryFolder<CallExtra>.Call) throws {
-            batch.append(call.event)
-            if keepTimestamps { extras.timestamps.append(call.extra.timestamp) }
-            if keepArguments { extras.arguments.append(call.extra.arguments) }
-            if batch.count >= options.batchSize { try dispatch() }
-        }
-
-        try reader.forEachCommand({ command in
-            let extra = CallExtra(timestamp: command.timestamp, arguments: keepArguments ? CallArguments(command) : nil)
-            try folder.add(event(for: command, catalog: catalog), connection: command.connection, extra: extra, emit)
-        }, other: { command in try folder.add(command, emit) })
-        try folder.finish(emit)
-        try dispatch()
-        reader.noteDistinct(scripts: catalog.withBody, bodyBytes: catalog.bodyBytes)
-        reader.noteClients(folder.counts)
-        return reader
-    }
-
-    /// The compact event of one script command, its script interned.
-    static func event(for command: TraceCommand, catalog: ScriptCatalog) -> ReplayEvent {
-        switch command.kind {
-        case .eval, .evalReadOnly:
-            return ReplayEvent(operation: .eval, script: catalog.intern(body: command.payload), readOnly: command.kind == .evalReadOnly)
-        case .evalsha, .evalshaReadOnly:
-            let id = catalog.intern(sha: command.payload)
-            return ReplayEvent(operation: .evalsha, script: id, bodyKnown: catalog.hasBody(id),
-                               readOnly: command.kind == .evalshaReadOnly)
-        case .scriptLoad:
-            return ReplayEvent(operation: .scriptLoad, script: catalog.intern(body: command.payload))
-        case .scriptFlush:
-            return ReplayEvent(operation: .flush, flushMode: command.flushMode)
-        case .scriptExists:
-            return ReplayEvent(operation: .exists)
-        }
+        return TraceReport(path: reader.displayPath, summary: reader.summary, policies: results, timeline: timeline == nil ? [] : series,
+                           timelineIntervalSeconds: options.timeline?.intervalSeconds)
     }
 
     /// About `TimelineOptions.targetRows` samples: the trace's size divided by
@@ -188,17 +151,21 @@ public final class Replayer {
         return max(1, Int(estimated / Double(TimelineOptions.targetRows)))
     }
 
-    private func writeSamples(_ w: TimelineWriter, runs: [PolicyReplay], batchStart: Int, timestamps: [Double?]) throws {
-        guard let count = runs.first?.samples.count, count > 0 else { return }
+    /// Writes the samples the runs took during the last batch (`timestamps`
+    /// are its events'; `previous` the event's before it) and keeps them for the plot.
+    private func collectSamples(_ w: TimelineWriter, runs: [PolicyReplay], into series: inout [TimelineSeries],
+                                batchStart: Int, timestamps: [Double?], previous: Double?) throws {
+        guard let count = runs.first?.sampler.samples.count, count > 0 else { return }
         for i in 0..<count {
-            for run in runs {
-                let s = run.samples[i]
+            for (r, run) in runs.enumerated() {
+                let s = run.sampler.samples[i]
                 let index = s.event - 1 - batchStart
-                let ts = index >= 0 && index < timestamps.count ? timestamps[index] : nil
+                let ts = index >= 0 && index < timestamps.count ? timestamps[index] : index == -1 ? previous : nil
                 try w.row(s, timestamp: ts, policy: run.result.policy, allocator: run.result.allocator)
+                series[r].points.append(TimelinePoint(s, timestamp: ts))
             }
         }
-        for run in runs { run.samples.removeAll(keepingCapacity: true) }
+        for run in runs { run.sampler.samples.removeAll(keepingCapacity: true) }
     }
 
     /// Runs `work` on every replay, in parallel when there are several, and

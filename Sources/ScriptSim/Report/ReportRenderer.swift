@@ -52,6 +52,7 @@ public struct ReportRenderer: Sendable {
             ("calls_in_transaction", .int(s.callsInTransaction)),
             ("first_timestamp", s.firstTimestamp.map { .double($0) } ?? .null),
             ("last_timestamp", s.lastTimestamp.map { .double($0) } ?? .null),
+            ("warmup_events", .int(s.warmupEvents)),
         ])
     }
 
@@ -73,7 +74,9 @@ public struct ReportRenderer: Sendable {
 
     func csv(_ reports: [TraceReport]) -> String {
         let summaryKeys = ["lines", "script_events", "skipped", "invalid", "distinct_scripts", "distinct_body_bytes"]
-        var out = (["trace"] + summaryKeys.map { "trace_" + $0 } + ReportColumns.all.map(\.key)).joined(separator: ",") + "\n"
+        // The warm-up came later than the other columns: it is last, so positions stay.
+        var out = (["trace"] + summaryKeys.map { "trace_" + $0 } + ReportColumns.all.map(\.key) + ["trace_warmup_events"])
+            .joined(separator: ",") + "\n"
         for r in reports {
             let s = r.summary
             let summary = [s.lines, s.scriptEvents, s.skippedScriptInternal + s.skippedOther, s.invalid,
@@ -86,7 +89,7 @@ public struct ReportRenderer: Sendable {
                     case .text(let t): return Self.csvField(t)
                     }
                 }
-                out += ([Self.csvField(r.path)] + summary + cells).joined(separator: ",") + "\n"
+                out += ([Self.csvField(r.path)] + summary + cells + [String(s.warmupEvents)]).joined(separator: ",") + "\n"
             }
         }
         return out
@@ -113,6 +116,7 @@ public struct ReportRenderer: Sendable {
                 + "\(s.foldedRecoveriesScriptLoad) by SCRIPT LOAD; calls inside MULTI: \(s.callsInTransaction)"
                 + (s.recoveryWindowExpired > 0 ? "; EVALSHAs left unfolded (connection silent too long): \(s.recoveryWindowExpired)" : "") + "\n"
         }
+        if let line = Self.warmupLine(s) { out += (markdown ? "\n" : "  ") + line + "\n" }
         out += "\n"
         out += table(title: "hit rate", columns: ReportColumns.hits, rows: r.policies, markdown: markdown)
         out += "\n"
@@ -134,6 +138,7 @@ public struct ReportRenderer: Sendable {
         if s.foldedRecoveriesEval + s.foldedRecoveriesScriptLoad + s.callsInTransaction > 0 {
             out += "  recorded recoveries folded: \(s.foldedRecoveriesEval) EVAL, \(s.foldedRecoveriesScriptLoad) SCRIPT LOAD; calls in MULTI: \(s.callsInTransaction)\n"
         }
+        if let line = Self.warmupLine(s) { out += "  " + line + "\n" }
         out += "\n"
         let showEngine = Set(r.policies.map(\.engine)).count > 1, showClient = Set(r.policies.map(\.client)).count > 1
         let showAllocator = Set(r.policies.map(\.allocator)).count > 1
@@ -160,6 +165,13 @@ public struct ReportRenderer: Sendable {
         out += body
         out += "\n  (--wide shows every figure; --format csv or json gives them all)\n"
         return out
+    }
+
+    /// "warm-up: 1000 events (counts start after them)", when there was one.
+    static func warmupLine(_ s: TraceSummary) -> String? {
+        guard s.warmupEvents > 0 else { return nil }
+        let all = s.warmupEvents >= s.replayEvents ? ", the whole trace: nothing counted" : ""
+        return "warm-up: \(s.warmupEvents) event\(s.warmupEvents == 1 ? "" : "s") (counts start after them\(all))"
     }
 
     func table(title: String, columns: [ReportColumn], rows: [PolicyResult], markdown: Bool) -> String {

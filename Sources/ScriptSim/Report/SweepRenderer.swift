@@ -59,7 +59,8 @@ public struct SweepRenderer: Sendable {
             }
             return JSONValue.object([
                 ("path", .string(report.path)), ("policy", .string(report.policy)), ("vary", .string(report.key)),
-                ("replays", .int(report.replays)), ("model_notes", .array(report.modelNotes.map { .string($0) })),
+                ("replays", .int(report.replays)), ("warmup_events", .int(report.summary.warmupEvents)),
+                ("model_notes", .array(report.modelNotes.map { .string($0) })),
                 ("rows", .array(rows)), ("recommendation", report.recommendation.map { .string($0) } ?? .null),
             ]).rendered() + "\n"
         case .csv:
@@ -78,6 +79,7 @@ public struct SweepRenderer: Sendable {
             var out = md ? "### sweep \(report.policy) \(report.key) on \(report.path)\n\n"
                 : prose("sweep \(report.policy) \(report.key) on \(report.path): \(report.rows.count) limits, \(report.replays) replayed in full",
                         indent: "  ") + "\n"
+            if let line = ReportRenderer.warmupLine(report.summary) { out += (md ? "" : "  ") + line + "\n" }
             for note in report.modelNotes { out += md ? "note: \(note)\n" : prose("  note: \(note)", indent: "    ") + "\n" }
             out += "\n"
             if md {
@@ -114,12 +116,5 @@ public struct SweepRenderer: Sendable {
                         xLog: logX, xIsBytes: report.bytes,
                         panels: [SVGChart.Panel(title: "Hit rate", yLabel: "hit rate (EVAL+EVALSHA hits / requests)", yIsBytes: false, series: [hit]),
                                  SVGChart.Panel(title: "Lua VM memory (replayed limits)", yLabel: "VM bytes", yIsBytes: true, series: [peak, retained])]).render()
-    }
-
-    /// VM bytes over the trace, one series per policy (from a replay's timeline).
-    public static func timelinePlot(_ report: TraceReport) -> String {
-        let series = report.timeline.map { SVGChart.Series(name: $0.label, points: $0.points.map { (Double($0.event), Double($0.vmBytes)) }) }
-        return SVGChart(title: "Lua VM memory over the trace — \(report.path)", xLabel: "events replayed", xLog: false, xIsBytes: false,
-                        panels: [SVGChart.Panel(title: "VM bytes", yLabel: "VM bytes (allocator's count)", yIsBytes: true, series: series)]).render()
     }
 }

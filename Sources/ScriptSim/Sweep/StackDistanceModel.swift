@@ -37,25 +37,15 @@ final class StackDistanceModel {
     private var pinned: [Bool] = []
     private var pinnedCount = 0
 
-    // Depth histograms: how many accesses of each kind met a script at each depth.
-    private var evalDepth: [Int] = []
-    private var evalshaDepth: [Int] = []
-    /// The EVALSHA accesses whose client recovers with EVAL (a miss there is a retry).
-    private var evalshaRetryDepth: [Int] = []
-    private var loadDepth: [Int] = []
-
-    // Counts that do not depend on the limit.
-    private(set) var evalHitsPinned = 0
-    private(set) var evalColdMisses = 0
-    private(set) var evalshaHitsPinned = 0
-    private(set) var noscriptCold = 0
-    private(set) var retriesCold = 0
-    private(set) var loadRecoveriesCold = 0
-    private(set) var coldListInserts = 0
-    private(set) var coldCompiles = 0
-    private(set) var compileErrors = 0
-    /// Stack sizes at each flush and at the end (the list holds min(k, size) then).
-    private var segmentEnds: [Int] = []
+    /// What every limit's figures are made of (StackDistanceModel+Results).
+    private(set) var tally = Tally()
+    /// Events consumed so far.
+    private var consumed = 0
+    /// False during a warm-up; `warmupEnd` is the first counted event once known.
+    private var counting = true
+    private var warmupEnd: Int?
+    /// The state when the warm-up ended, whose counts every result subtracts.
+    private(set) var atWarmupEnd: Snapshot?
     /// Limits `k <= inexactUpTo` are not modelled exactly (0: none of them).
     private(set) var inexactUpTo = 0
     /// Limits `k > inexactAbove` are not modelled exactly (nil: none of them).
@@ -130,13 +120,35 @@ final class StackDistanceModel {
 
     // MARK: Events
 
-    func consume(_ events: UnsafeBufferPointer<ReplayEvent>) {
+    /// The events before `end` (nil: the reader will say, batch by batch) are warm-up.
+    func beginWarmup(end: Int?) {
+        counting = false
+        warmupEnd = end
+    }
+
+    /// Consumes a batch, with the warm-up's end when the reader marked it.
+    func consume(_ events: UnsafeBufferPointer<ReplayEvent>, marks: BatchMarks = BatchMarks()) {
         if stamp.count < catalog.count {
             stamp.append(contentsOf: repeatElement(0, count: catalog.count - stamp.count))
             pinned.append(contentsOf: repeatElement(false, count: catalog.count - pinned.count))
         }
-        for e in events { consume(e) }
+        if let end = marks.warmupEnd { warmupEnd = end }
+        for e in events {
+            if !counting, let end = warmupEnd, consumed >= end {
+                counting = true
+                atWarmupEnd = snapshot
+            }
+            consume(e)
+            consumed += 1
+        }
     }
+
+    /// The state the figures are made of now.
+    var snapshot: Snapshot { Snapshot(tally: tally, stackSize: stackSize, pinnedCount: pinnedCount) }
+
+    /// The counts after the warm-up (all of them without one; none while the
+    /// warm-up has not ended: it covered the whole trace).
+    var countedFrom: Snapshot? { counting ? atWarmupEnd : snapshot }
 
     private func consume(_ e: ReplayEvent) {
         let id = e.script
@@ -148,41 +160,41 @@ final class StackDistanceModel {
         switch e.operation {
         case .eval:
             if pinned[Int(id)] {
-                evalHitsPinned += 1
+                tally.evalHitsPinned += 1
             } else if stamp[Int(id)] != 0 {
-                bump(&evalDepth, depth(id))
+                bump(&tally.evalDepth, depth(id))
                 remove(id)
                 pushTop(id)
             } else {
-                evalColdMisses += 1
+                tally.evalColdMisses += 1
                 createCold(id)
             }
         case .evalsha:
             if pinned[Int(id)] {
-                evalshaHitsPinned += 1
+                tally.evalshaHitsPinned += 1
             } else if stamp[Int(id)] != 0 {
                 let d = depth(id)
-                bump(&evalshaDepth, d)
+                bump(&tally.evalshaDepth, d)
                 if recovery(e) == .eval {
-                    bump(&evalshaRetryDepth, d)
+                    bump(&tally.evalshaRetryDepth, d)
                 } else {
                     markInexact(upTo: d, "EVALSHA without an EVAL recovery of a script some limits had evicted")
                 }
                 remove(id)
                 pushTop(id)
             } else {
-                noscriptCold += 1
+                tally.noscriptCold += 1
                 switch recovery(e) {
                 case .eval:
-                    retriesCold += 1
+                    tally.retriesCold += 1
                     createCold(id)
                 case .loadEvalsha:
-                    loadRecoveriesCold += 1
+                    tally.loadRecoveriesCold += 1
                     if catalog.compiles(id) {
-                        coldCompiles += 1
+                        tally.coldCompiles += 1
                         pin(id)
                     } else {
-                        compileErrors += 1
+                        tally.compileErrors += 1
                     }
                 case .none:
                     break
@@ -196,20 +208,20 @@ final class StackDistanceModel {
                     // Pinned under every limit: promoted where cached, recreated where evicted.
                     inexactAbove = min(inexactAbove ?? d, d)
                     inexactReasons.insert("SCRIPT LOAD promoted a script out of the LRU list of some limits")
-                    bump(&loadDepth, d)
+                    bump(&tally.loadDepth, d)
                     remove(id)
                     pin(id)
                 } else {
                     markInexact(upTo: d, "SCRIPT LOAD of a script some limits had evicted and others still cache")
                 }
             } else if catalog.compiles(id) {
-                coldCompiles += 1
+                tally.coldCompiles += 1
                 pin(id)
             } else {
-                compileErrors += 1
+                tally.compileErrors += 1
             }
         case .flush:
-            segmentEnds.append(stackSize)
+            tally.segmentEnds.append(stackSize)
             for sid in stacked where stamp[Int(sid)] != 0 { remove(sid) }
             for i in pinned.indices where pinned[i] { pinned[i] = false }
             pinnedCount = 0
@@ -230,11 +242,11 @@ final class StackDistanceModel {
 
     private func createCold(_ id: ScriptID) {
         guard catalog.compiles(id) else {
-            compileErrors += 1
+            tally.compileErrors += 1
             return
         }
-        coldCompiles += 1
-        coldListInserts += 1
+        tally.coldCompiles += 1
+        tally.coldListInserts += 1
         pushTop(id)
     }
 
@@ -242,50 +254,4 @@ final class StackDistanceModel {
         pinned[Int(id)] = true
         pinnedCount += 1
     }
-
-    // MARK: Results
-
-    /// Accesses in `h` at depth >= k (misses under limit k).
-    private static func atOrBelow(_ h: [Int], _ k: Int) -> Int {
-        h.indices.reduce(0) { $0 + ($1 >= k ? h[$1] : 0) }
-    }
-
-    /// The figures a full replay of `entries = k` would give (those the model knows).
-    func result(entries k: Int) -> ModelledResult {
-        let evalMiss = Self.atOrBelow(evalDepth, k), evalAll = evalDepth.reduce(0, +)
-        let shaMiss = Self.atOrBelow(evalshaDepth, k), shaAll = evalshaDepth.reduce(0, +)
-        let loadMiss = Self.atOrBelow(loadDepth, k), loadAll = loadDepth.reduce(0, +)
-        let retried = Self.atOrBelow(evalshaRetryDepth, k)
-        let inserts = coldListInserts + evalMiss + retried
-        let promotedFromList = loadAll - loadMiss
-        let ends = segmentEnds + [stackSize]
-        let kept = ends.reduce(0) { $0 + min(k, $1) }
-        var r = ModelledResult()
-        r.evalHits = evalHitsPinned + evalAll - evalMiss
-        r.evalMisses = evalColdMisses + evalMiss
-        r.evalshaHits = evalshaHitsPinned + shaAll - shaMiss
-        r.noscript = noscriptCold + shaMiss
-        r.retries = retriesCold + retried
-        r.compiles = coldCompiles + evalMiss + retried + loadMiss
-        r.compileErrors = compileErrors
-        r.evictions = inserts - promotedFromList - kept
-        r.cachedScripts = pinnedCount + min(k, stackSize)
-        return r
-    }
-}
-
-/// The counts `StackDistanceModel` gives for one limit.
-struct ModelledResult: Equatable {
-    var evalHits = 0
-    var evalMisses = 0
-    var evalshaHits = 0
-    var noscript = 0
-    var retries = 0
-    var compiles = 0
-    var compileErrors = 0
-    var evictions = 0
-    var cachedScripts = 0
-
-    var requests: Int { evalHits + evalMisses + evalshaHits + noscript }
-    var hitRate: Double { requests == 0 ? 0 : Double(evalHits + evalshaHits) / Double(requests) }
 }

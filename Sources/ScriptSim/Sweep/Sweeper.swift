@@ -168,11 +168,12 @@ public final class Sweeper {
         let spool = try EventSpool()
         let kind = modelKind()
         let model = kind.applies ? StackDistanceModel(catalog: catalog, client: options.clients.first?.model ?? .auto, promoteOnLoad: kind.promote) : nil
+        if options.warmup != nil { model?.beginWarmup(end: nil) }
         // Pass 1: parse and hash once; spool the events; run the model alongside.
         let reader = try Replayer.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: false,
-                                             onInvalidLine: onInvalidLine) { batch, _, _ in
+                                             onInvalidLine: onInvalidLine) { batch, extras, _ in
             try spool.append(batch)
-            model?.consume(batch)
+            model?.consume(batch, marks: extras.marks)
         }
         var notes: [String] = kind.why.map { [$0] } ?? []
         // Choose the limits to replay in full.
@@ -205,6 +206,8 @@ public final class Sweeper {
             for v in values {
                 runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, client: options.clients.first ?? ClientChoice(.auto),
                                              allocator: options.allocators.first ?? .arena, flush: options.flush))
+                // Pass 1 found where the warm-up ends.
+                if options.warmup != nil { runs.last?.beginWarmup(end: reader.summary.warmupEvents) }
             }
             peakConcurrent = max(peakConcurrent, runs.count)
             try spool.forEachBatch(options.batchSize) { batch in
@@ -264,48 +267,5 @@ public final class Sweeper {
             chosen.insert(pick.value)
         }
         return chosen
-    }
-
-    static func modelValue(_ m: ModelledResult, _ metric: SweepTarget.Metric) -> Double {
-        switch metric {
-        case .hitRate: return m.hitRate
-        case .noscript: return Double(m.noscript)
-        case .compiles: return Double(m.compiles)
-        case .evictions: return Double(m.evictions)
-        case .retries: return Double(m.retries)
-        default: return .nan
-        }
-    }
-
-    /// `recommended: KEY=V ...` for the smallest limit meeting every target, or
-    /// `no limit meets ...` naming the target that came closest.
-    static func recommend(_ rows: [SweepRow], targets: [SweepTarget], key: String, bytes: Bool) -> String {
-        func show(_ v: Int) -> String { "\(key)=" + (bytes ? ByteSize.format(v) : String(v)) }
-        func figures(_ r: SweepRow) -> String {
-            targets.map { t in
-                guard let v = r.value(of: t.metric) else { return "\(t.metric.rawValue) not measured" }
-                return "\(t.metric.rawValue) " + (t.metric == .hitRate ? String(format: "%.4f", v) : t.metric.isBytes ? ReportRenderer.bytes(Int(v)) : String(Int(v)))
-            }.joined(separator: ", ")
-        }
-        let candidates = rows.filter { r in targets.allSatisfy { t in r.value(of: t.metric).map { t.met(by: $0) } ?? false } }
-        if let best = candidates.first {
-            return "recommended: \(show(best.value)) (\(figures(best)); smallest of the \(rows.count) limits that meets \(targets.map(\.text).joined(separator: ", ")))"
-        }
-        // The target that came closest: the smallest relative shortfall any measured limit had on it.
-        var closest: (target: SweepTarget, row: SweepRow, shortfall: Double)?
-        for t in targets {
-            for r in rows {
-                guard let v = r.value(of: t.metric), !t.met(by: v) else { continue }
-                let s = t.shortfall(v)
-                if closest == nil || s < closest!.shortfall { closest = (t, r, s) }
-            }
-        }
-        if let c = closest {
-            let miss = c.target.bound == 0 ? "missed by \(c.target.metric.isBytes ? ReportRenderer.bytes(Int(c.shortfall)) : String(format: "%g", c.shortfall))"
-                : "came within " + String(format: "%.1f%%", c.shortfall * 100)
-            return "no limit meets \(targets.map(\.text).joined(separator: ", ")); closest: \(c.target.text) \(miss)"
-                + " at \(show(c.row.value)) (\(figures(c.row)))"
-        }
-        return "no limit meets \(targets.map(\.text).joined(separator: ", ")) (the figures it needs were not measured)"
     }
 }

@@ -29,6 +29,10 @@ public struct TraceSummary: Equatable, Sendable {
     /// First and last trace timestamps, when lines carried them.
     public var firstTimestamp: Double?
     public var lastTimestamp: Double?
+    /// Events the policies replayed (script commands after recorded recoveries were folded).
+    public var replayEvents = 0
+    /// The first of those that filled the cache uncounted (`--warmup`, `--warmup-seconds`).
+    public var warmupEvents = 0
 
     public init() {}
 
@@ -135,6 +139,12 @@ public final class TraceReader {
     func noteDistinct(scripts: Int, bodyBytes: Int) {
         summary.distinctScripts = scripts
         summary.distinctBodyBytes = bodyBytes
+    }
+
+    /// Records how many events the replay made of the trace, and how many were warm-up.
+    func noteEvents(_ events: Int, warmup: Int) {
+        summary.replayEvents = events
+        summary.warmupEvents = warmup
     }
 
     /// Records what the client model's folding found.
