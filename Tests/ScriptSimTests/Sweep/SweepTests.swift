@@ -189,7 +189,8 @@ import Testing
                                   options: ReplayOptions(timeline: TimelineOptions(path: path + ".csv", sampleEvery: 100))).replay(path: path)
         let c = try #require(parse(SweepRenderer.timelinePlot(report)))
         #expect(c.root == "svg")
-        #expect(c.series == ["unbounded", "eval-lru:entries=100", "size-capped:bytes=64KiB"])
+        // In each panel: VM bytes, hit rate, NOSCRIPT.
+        #expect(c.series == Array(repeating: ["unbounded", "eval-lru:entries=100", "size-capped:bytes=64KiB"], count: 3).flatMap { $0 })
     }
 
     @Test func sweepPlotParses() throws {
