@@ -152,6 +152,29 @@ import Testing
         #expect(report.peakConcurrentReplays == ProcessInfo.processInfo.activeProcessorCount)
     }
 
+    /// Under a warm-up a sweep point counts what a replay of that limit with
+    /// the same warm-up counts, whether the one-pass model or a full replay made it.
+    @Test(arguments: [(Warmup.events(10_000), false), (Warmup.seconds(12), true)])
+    func sweepPointsEqualReplaysUnderWarmup(warmup: Warmup, monitor: Bool) throws {
+        let path = monitor ? try generated { $0.monitor = true; $0.evalShare = 1; $0.flushEvery = 9_000 } : try evalAndEvalsha()
+        let options = ReplayOptions(warmup: warmup)
+        let spec = SweepSpec(policy: "eval-lru", key: "entries", values: [5, 50, 200, 1000, 3000], maxReplays: 2)
+        let report = try Sweeper(spec: spec, options: options).run(path: path)
+        #expect(report.summary.warmupEvents > 5_000 && report.summary.warmupEvents < report.summary.replayEvents)
+        #expect(report.rows.contains { $0.source == "model" } && report.rows.contains { $0.source == "replay" })
+        let replays = try Replayer(policies: report.rows.map(\.policy), options: options).replay(path: path)
+        #expect(replays.summary.warmupEvents == report.summary.warmupEvents)
+        for (row, r) in zip(report.rows, replays.policies) {
+            #expect(row.hitRate == r.hitRate && row.noscript == r.noscript && row.retries == r.retries, "\(row.policy) (\(row.source))")
+            #expect(row.compiles == r.compiles && row.evictions == r.evictions && row.cachedScripts == r.cachedScripts,
+                    "\(row.policy) (\(row.source))")
+            if row.source == "replay" { #expect(row.scriptBytesPeak == r.scriptBytesPeak) }
+        }
+        // The warm-up's cold misses are not in the figures.
+        let cold = try Sweeper(spec: spec).run(path: path)
+        #expect(zip(cold.rows, report.rows).allSatisfy { $0.compiles > $1.compiles })
+    }
+
     @Test func varyAndTargetErrors() throws {
         #expect(throws: PolicySpecError.self) { try SweepSpec.values("size=1..9", policy: "eval-lru", points: 3, linear: false) }
         #expect(throws: PolicySpecError.self) { try SweepSpec.values("entries=9..1", policy: "eval-lru", points: 3, linear: false) }
