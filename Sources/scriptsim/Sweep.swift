@@ -11,7 +11,8 @@ struct Sweep: ParsableCommand {
             (Mattson) gives every limit's hits, NOSCRIPT replies, compiles and evictions, and \
             picks the few limits worth a full replay (--replays); where the model cannot be \
             exact it says so and those limits are replayed in full. Memory figures come from \
-            full replays only ('-' in model rows).
+            full replays only ('-' in model rows). With --warmup or --warmup-seconds every \
+            row, modelled or replayed, counts only the events after the warm-up.
 
             Examples:
               scriptsim sweep app.trace --policy eval-lru --vary entries=50..5000
