@@ -122,9 +122,12 @@ public final class Replayer {
     /// `catalog`, and hands the compact events to `handle` in batches of
     /// `options.batchSize` (with each event's trace timestamp when asked, and
     /// its call arguments when a Lua 5.1 run needs them).
+    /// `observe` sees each script command as traced, with its event, before
+    /// recorded recoveries are folded (analyze counts what the trace holds).
     /// Returns the reader, whose summary is complete.
     static func readEvents(path: String, options: ReplayOptions, catalog: ScriptCatalog, keepTimestamps: Bool,
                            onInvalidLine: ((TraceError) -> Void)?,
+                           observe: ((TraceCommand, ReplayEvent) throws -> Void)? = nil,
                            _ handle: (UnsafeBufferPointer<ReplayEvent>, BatchExtras, TraceReader) throws -> Void) throws -> TraceReader {
         let reader = try TraceReader(path: path, options: options.reader)
         reader.onInvalidLine = onInvalidLine
@@ -153,7 +156,9 @@ public final class Replayer {
 
         try reader.forEachCommand({ command in
             let extra = CallExtra(timestamp: command.timestamp, arguments: keepArguments ? CallArguments(command) : nil)
-            try folder.add(event(for: command, catalog: catalog), connection: command.connection, extra: extra, emit)
+            let e = event(for: command, catalog: catalog)
+            try observe?(command, e)
+            try folder.add(e, connection: command.connection, extra: extra, emit)
         }, other: { command in try folder.add(command, emit) })
         try folder.finish(emit)
         try dispatch()
