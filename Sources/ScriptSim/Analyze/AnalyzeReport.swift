@@ -75,7 +75,7 @@ public struct ProblemBodies: Equatable, Sendable {
 
 /// One program sent as many distinct bodies that differ only in literals.
 public struct TemplateStats: Equatable, Sendable {
-    /// The body with each literal shown as a placeholder (`LuaTemplate.display`).
+    /// The body with each literal shown as a placeholder (`LuaTemplate.readable`).
     public var template: String
     public var distinctBodies: Int
     /// EVAL and EVALSHA calls of those bodies.

@@ -54,7 +54,7 @@ extension TemplateIndex {
         }
         let rewrite = catalog.withBody(first) { LuaTokenizer.rewrite($0, template: template, replacements: replacements) }
         return TemplateStats(
-            template: template.display,
+            template: template.readable,
             distinctBodies: group.bodies.count,
             calls: calls,
             evalBodies: evalBodies,

@@ -46,8 +46,8 @@ import Testing
             evalCalls += 1
             let body = String(decoding: command.payload, as: UTF8.self)
             if generator.scripts.contains(body) { return }
-            let match = try #require(body.firstMatch(of: value))
-            let index = try #require(generator.scripts.firstIndex { WorkloadGenerator.inlined($0, value: String(match.1)) == body })
+            let match = try #require(body.firstMatch(of: value)?.output[1].substring)
+            let index = try #require(generator.scripts.firstIndex { WorkloadGenerator.inlined($0, value: String(match)) == body })
             inlinedBodies[index, default: []].insert(body)
             inlinedCalls += 1
         }

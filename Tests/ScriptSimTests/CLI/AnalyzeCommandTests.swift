@@ -25,8 +25,9 @@ extension CommandLineTests {
         let quotedKey = try Regex("\"([a-z0-9_]+)\"")
         let documented = Set(contract.matches(of: quotedKey).compactMap { $0.output[1].substring.map(String.init) })
 
-        var trace = "EVAL \"return +\" 0\n"
-        for i in 0..<3 { trace += "EVAL \"return redis.call('GET', 'k:\(i)')\" 0\n" }
+        // MONITOR form, so the connections are listed too.
+        var trace = "1.0 [0 10.0.0.1:5000] \"EVAL\" \"return +\" \"0\"\n"
+        for i in 0..<3 { trace += "1.\(i + 1) [0 10.0.0.1:5000] \"EVAL\" \"return redis.call('GET', 'k:\(i)')\" \"0\"\n" }
         let r = try run(["analyze", try writeTrace(trace), "--format", "json"])
         #expect(r.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
@@ -39,13 +40,13 @@ extension CommandLineTests {
         var present = Set(json.keys).union(t.keys).union(template.keys).union(literal.keys).union(failures.keys)
             .union(example.keys).union(whatIf.keys)
         for nested in ["body_bytes", "reuse_distance"] { present.formUnion((t[nested] as! [String: Any]).keys) }
+        present.formUnion(try #require((t["connections"] as! [[String: Any]]).first).keys)
         // The summary and the two policy results are replay's, documented with replay's contract.
         #expect(documented.subtracting(present).isEmpty, "documented but missing: \(documented.subtracting(present).sorted())")
         #expect(present.subtracting(documented).isEmpty, "present but undocumented: \(present.subtracting(documented).sorted())")
         for key in ["template", "distinct_bodies", "calls", "script_bytes", "vm_bytes", "varying_literals", "examples"] {
             #expect(template[key] != nil, "templates[] has \(key)")
         }
-        #expect((t["connections"] as! [Any]).isEmpty)
     }
 
     @Test func analyzeErrors() throws {
