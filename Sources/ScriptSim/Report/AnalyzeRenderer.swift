@@ -139,7 +139,7 @@ public struct AnalyzeRenderer: Sendable {
 
     func templates(_ r: AnalyzeReport, markdown: Bool) -> String {
         guard !r.templates.isEmpty else {
-            return (markdown ? "" : "  ") + "templates: none (no two distinct bodies are the same program with different literals)\n"
+            return (markdown ? "**templates**: " : "templates: ") + "none (no two distinct bodies are the same program with different literals)\n"
         }
         let evalBodies = r.templates.reduce(0) { $0 + $1.evalBodies }
         let share = r.distinctEvalBodies == 0 ? 0 : Double(evalBodies) / Double(r.distinctEvalBodies)
@@ -169,7 +169,7 @@ public struct AnalyzeRenderer: Sendable {
     func whatIf(_ r: AnalyzeReport, markdown: Bool) -> String {
         let w = r.whatIf
         var out = (markdown ? "**what-if**: " : "what-if: ") + "the trace under \(w.asSent.policy) [\(w.asSent.engine)] as sent, and"
-            + (markdown ? " " : "\n  ") + "with each template sent as one script (its calls go to its first body)\n"
+            + (markdown ? " " : "\n  ") + "with each template sent as one script (its calls go to its first body)\n" + (markdown ? "\n" : "")
         var first = w.asSent, second = w.parameterised
         first.policy = "as sent"
         second.policy = "parameterised"
