@@ -111,16 +111,9 @@ struct Replay: ParsableCommand {
     var progress: Bool?
 
     func run() throws {
-        // `scriptsim frobnicate` reaches here as a trace named "frobnicate" (replay is the default).
-        for path in traces where path != "-" && !FileManager.default.fileExists(atPath: path)
-            && !path.contains("/") && !path.contains(".") && path.allSatisfy({ $0.isLetter || $0 == "-" }) {
-            let names = Scriptsim.configuration.subcommands.map { $0._commandName }.joined(separator: ", ")
-            fail("scriptsim: '\(path)' is neither a trace file nor a subcommand (\(names))", code: 64)
-        }
+        refuseMistypedSubcommand(traces)
         let registry = PolicyRegistry.builtIn
-        guard let maxLine = ByteSize.parse(maxBodyBytes), maxLine > 0 else {
-            fail("--max-body-bytes: '\(maxBodyBytes)' is not a size (examples: 1048576, 64KiB, 512MiB)", code: 64)
-        }
+        let maxLine = parseMaxBodyBytes(maxBodyBytes)
         if let sampleEvery, sampleEvery < 1 { fail("--sample-every must be at least 1", code: 64) }
         if sampleEvery != nil, timeline == nil { fail("--sample-every needs --timeline FILE", code: 64) }
         if let intervalSeconds {
@@ -157,20 +150,9 @@ struct Replay: ParsableCommand {
                 warnAboutTrace(report.summary, path: report.path)
                 warnAboutWarmup(report.summary, path: report.path, warmup: warmup)
                 reports.append(report)
-            } catch let error as OutputError {
-                meter.finish()
-                fail(error.description, code: 74)
-            } catch let error as TraceError {
-                meter.finish()
-                let code: Int32 = switch error.kind {
-                case .malformed: 65
-                case .unreadable: 66
-                case .io: 74
-                }
-                fail(error.description, code: code)
             } catch {
                 meter.finish()
-                fail("scriptsim: \(error)", code: 70)
+                failReading(error)
             }
         }
         // The timeline, the plot and the report appear together or not at all.

@@ -21,7 +21,7 @@ struct Scriptsim: ParsableCommand {
               scriptsim replay --policy unbounded --policy eval-lru:entries=1000 app.trace
               zcat big.trace.gz | scriptsim replay - --format json
             """,
-        subcommands: [Replay.self, Sweep.self, Verify.self, Generate.self, Policies.self],
+        subcommands: [Replay.self, Analyze.self, Sweep.self, Verify.self, Generate.self, Policies.self],
         defaultSubcommand: Replay.self
     )
 

@@ -6,6 +6,22 @@ import Darwin
 import Foundation
 import ScriptSim
 
+/// Ends a command over a trace that failed: the exit status tells what failed
+/// (65 malformed line, 66 unreadable trace, 74 I/O, 70 anything else).
+func failReading(_ error: Error) -> Never {
+    switch error {
+    case let error as OutputError: fail(error.description, code: 74)
+    case let error as TraceError:
+        let code: Int32 = switch error.kind {
+        case .malformed: 65
+        case .unreadable: 66
+        case .io: 74
+        }
+        fail(error.description, code: code)
+    default: fail("scriptsim: \(error)", code: 70)
+    }
+}
+
 /// Prints one line on stderr and exits with `code` (sysexits.h numbers).
 func fail(_ message: String, code: Int32) -> Never {
     // During Ctrl-C handling the failure is a consequence; the handler exits with 130.
@@ -129,4 +145,22 @@ func invalidLineReporter() -> (TraceError) -> Void {
             Stderr.line("scriptsim: more malformed lines skipped; the report counts them all")
         }
     }
+}
+
+/// `scriptsim frobnicate` reaches replay as a trace named "frobnicate" (replay
+/// is the default subcommand): say so instead of "no such file".
+func refuseMistypedSubcommand(_ traces: [String]) {
+    for path in traces where path != "-" && !FileManager.default.fileExists(atPath: path)
+        && !path.contains("/") && !path.contains(".") && path.allSatisfy({ $0.isLetter || $0 == "-" }) {
+        let names = Scriptsim.configuration.subcommands.map { $0._commandName }.joined(separator: ", ")
+        fail("scriptsim: '\(path)' is neither a trace file nor a subcommand (\(names))", code: 64)
+    }
+}
+
+/// `--max-body-bytes`, or exit 64.
+func parseMaxBodyBytes(_ text: String) -> Int {
+    guard let bytes = ByteSize.parse(text), bytes > 0 else {
+        fail("--max-body-bytes: '\(text)' is not a size (examples: 1048576, 64KiB, 512MiB)", code: 64)
+    }
+    return bytes
 }

@@ -10,8 +10,8 @@ public final class ScriptCostMeter {
     private let vm: LuaVM
     private static let slot = LuaVM.slot(for: 0)
 
-    public init() throws(EngineError) {
-        vm = try LuaVM(allocator: VMAllocator())
+    public init(engine: LuaEngine = .lua54) throws(EngineError) {
+        vm = try LuaVM(allocator: VMAllocator(), engine: engine)
         // The first store grows the registry for the slot; do it once up front
         // so that no script is charged for it.
         _ = Array("return".utf8).withUnsafeBufferPointer { measure($0) }
@@ -23,16 +23,19 @@ public final class ScriptCostMeter {
     public func measure(_ code: UnsafeBufferPointer<UInt8>) -> Int { measureIfCompiles(code) ?? 0 }
 
     /// VM bytes the compiled `code` keeps, or nil when it does not compile.
-    public func measureIfCompiles(_ code: UnsafeBufferPointer<UInt8>) -> Int? {
+    public func measureIfCompiles(_ code: UnsafeBufferPointer<UInt8>) -> Int? { try? compileCost(code).get() }
+
+    /// VM bytes the compiled `code` keeps, or the engine's reason it does not compile.
+    public func compileCost(_ code: UnsafeBufferPointer<UInt8>) -> Result<Int, EngineError> {
         vm.drop(slot: Self.slot)
         vm.collectGarbage()
         let before = vm.liveBytes
-        do {
+        do throws(EngineError) {
             try vm.compile(code, slot: Self.slot, sha: "")
         } catch {
-            return nil
+            return .failure(error)
         }
         vm.collectGarbage()
-        return max(0, vm.liveBytes - before)
+        return .success(max(0, vm.liveBytes - before))
     }
 }

@@ -16,12 +16,15 @@ extension Replayer {
     /// `options.batchSize` (with each event's trace timestamp when asked, and
     /// its call arguments when a Lua 5.1 run needs them), marking where the
     /// warm-up ends and, with `--interval-seconds`, where samples are due.
+    /// `observe` sees each script command as traced, with its event, before
+    /// recorded recoveries are folded (analyze counts what the trace holds).
     /// Returns the reader, whose summary is complete.
     ///
     /// Under `--warmup-seconds` or `--interval-seconds` a trace whose first
     /// script command carries no timestamp is refused (`TraceError`, malformed).
     static func readEvents(path: String, options: ReplayOptions, catalog: ScriptCatalog, keepTimestamps: Bool,
                            onInvalidLine: ((TraceError) -> Void)?,
+                           observe: ((TraceCommand, ReplayEvent) throws -> Void)? = nil,
                            _ handle: (UnsafeBufferPointer<ReplayEvent>, BatchExtras, TraceReader) throws -> Void) throws -> TraceReader {
         let reader = try TraceReader(path: path, options: options.reader)
         reader.onInvalidLine = onInvalidLine
@@ -66,7 +69,9 @@ extension Replayer {
                 }
             }
             let extra = CallExtra(timestamp: command.timestamp, arguments: keepArguments ? CallArguments(command) : nil)
-            try folder.add(event(for: command, catalog: catalog), connection: command.connection, extra: extra, emit)
+            let e = event(for: command, catalog: catalog)
+            try observe?(command, e)
+            try folder.add(e, connection: command.connection, extra: extra, emit)
         }, other: { command in try folder.add(command, emit) })
         try folder.finish(emit)
         try dispatch()

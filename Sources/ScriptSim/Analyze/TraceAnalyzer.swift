@@ -1,0 +1,149 @@
+import Foundation
+
+/// How `scriptsim analyze` reads a trace and runs its what-if.
+public struct AnalyzeOptions: Sendable {
+    /// Reader limits, client model, `--scripts`, engine (the first of `engines`).
+    public var replay = ReplayOptions()
+    /// The policy of the what-if (Redis 7.4's LRU by default).
+    public var policy = "eval-lru"
+    /// Connections listed by events (MONITOR input).
+    public var topConnections = 10
+
+    public init(replay: ReplayOptions = ReplayOptions(), policy: String = "eval-lru") {
+        self.replay = replay
+        self.policy = policy
+    }
+
+    var engine: LuaEngine { replay.engines.first ?? .lua54 }
+}
+
+/// Reads a trace once and says why its script cache churns: the shape of the
+/// traffic, the templates of its inlined-value bodies, and the hit rate and
+/// memory the cache would have if each template were sent as one script.
+public final class TraceAnalyzer {
+    public let options: AnalyzeOptions
+    let configuration: PolicyConfiguration
+    public var onInvalidLine: ((TraceError) -> Void)?
+    public var onProgress: ((ReplayProgress) -> Void)?
+
+    /// Checks the what-if policy up front, so a typo fails before any trace is read.
+    public init(options: AnalyzeOptions = AnalyzeOptions(), registry: PolicyRegistry = .builtIn) throws(PolicySpecError) {
+        self.options = options
+        configuration = try registry.configuration(options.policy)
+    }
+
+    public func analyze(path: String) throws -> AnalyzeReport {
+        let catalog = try ScriptCatalog(measureCosts: configuration.makePolicy().needsScriptCost)
+        let client = options.replay.clients.first ?? ClientChoice(.auto)
+        let asSent = try PolicyReplay(configuration: configuration, catalog: catalog, client: client, flush: options.replay.flush,
+                                      engine: options.engine)
+        let parameterised = try PolicyReplay(configuration: configuration, catalog: catalog, client: client,
+                                             flush: options.replay.flush, engine: options.engine)
+        let index = try TemplateIndex(engine: options.engine)
+        var tallies = ScriptTallies()
+        var reuse = ReuseDistance()
+        var distances: [Int] = []
+        var connections = ConnectionCounter()
+        var mapped: [ReplayEvent] = []
+        var events = 0
+
+        let reader = try Replayer.readEvents(
+            path: path, options: options.replay, catalog: catalog, keepTimestamps: false, onInvalidLine: onInvalidLine,
+            observe: { command, event in
+                let id = event.script
+                let names = event.operation == .eval || event.operation == .evalsha || event.operation == .scriptLoad
+                if names {
+                    tallies.grow(to: catalog.count)
+                    index.classify(id, catalog: catalog)
+                }
+                if !command.connection.isEmpty { connections.add(command.connection, script: names ? id : nil) }
+                switch event.operation {
+                case .eval, .evalsha:
+                    let i = Int(id)
+                    tallies.calls[i] += 1
+                    if event.operation == .eval { tallies.sentWithEval[i] = true }
+                    if command.argumentCount >= 3 {
+                        let keys = max(0, TraceLineParser.integer(command.argument(2)) ?? 0)
+                        tallies.maxKeys[i] = max(tallies.maxKeys[i], keys)
+                        tallies.maxArgs[i] = max(tallies.maxArgs[i], command.argumentCount - 3 - keys)
+                    }
+                    if let d = reuse.call(id), event.operation == .eval { distances.append(d) }
+                case .flush:
+                    reuse.reset()
+                case .scriptLoad, .exists:
+                    break
+                }
+            }
+        ) { batch, extras, reader in
+            mapped.removeAll(keepingCapacity: true)
+            for e in batch {
+                var m = e
+                if e.operation == .eval || e.operation == .evalsha || e.operation == .scriptLoad { m.script = index.whatIfScript(e.script) }
+                mapped.append(m)
+            }
+            try mapped.withUnsafeBufferPointer { whatIf in
+                try Replayer.runInParallel([asSent, parameterised]) { run in
+                    try run.apply(run === asSent ? batch : whatIf, arguments: extras.arguments)
+                }
+            }
+            events += batch.count
+            onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
+        }
+
+        var report = AnalyzeReport(path: reader.displayPath, summary: reader.summary,
+                                   whatIf: WhatIf(asSent: try asSent.finish(), parameterised: try parameterised.finish()))
+        tallies.grow(to: catalog.count)
+        var sizes: [Int] = []
+        for id in 0..<catalog.count where catalog.entries[id].sentInTrace {
+            sizes.append(catalog.bodyLength(ScriptID(id)))
+            guard tallies.sentWithEval[id] else { continue }
+            report.distinctEvalBodies += 1
+            if tallies.calls[id] == 1 { report.evalBodiesCalledOnce += 1 }
+        }
+        report.bodyBytes = Quantiles(&sizes)
+        report.reuseDistance = Quantiles(&distances)
+        report.connectionCount = connections.count
+        report.connections = connections.top(options.topConnections)
+        report.templates = index.summaries(catalog: catalog, tallies: tallies, distinctEvalBodies: report.distinctEvalBodies)
+        report.templatedBodies = report.templates.reduce(0) { $0 + $1.distinctBodies }
+        report.compileFailures = index.compileFailures
+        report.untokenized = index.untokenized
+        return report
+    }
+}
+
+/// Events and distinct scripts per MONITOR connection.
+struct ConnectionCounter {
+    private var index: [[UInt8]: Int] = [:]
+    private var names: [[UInt8]] = []
+    private var events: [Int] = []
+    private var scripts: [Set<ScriptID>] = []
+    private var last = -1
+
+    var count: Int { names.count }
+
+    mutating func add(_ connection: UnsafeBufferPointer<UInt8>, script: ScriptID?) {
+        // Consecutive commands mostly come from one connection: skip the lookup then.
+        if last < 0 || !names[last].elementsEqual(connection) {
+            let key = Array(connection)
+            if let i = index[key] {
+                last = i
+            } else {
+                last = names.count
+                index[key] = last
+                names.append(key)
+                events.append(0)
+                scripts.append([])
+            }
+        }
+        events[last] += 1
+        if let script { scripts[last].insert(script) }
+    }
+
+    /// The `n` connections with the most events (ties: first seen first).
+    func top(_ n: Int) -> [ConnectionTally] {
+        names.indices.sorted { (events[$0], -$0) > (events[$1], -$1) }.prefix(n).map {
+            ConnectionTally(connection: String(decoding: names[$0], as: UTF8.self), events: events[$0], distinctScripts: scripts[$0].count)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import ScriptSim
+
+/// `scriptsim analyze` as a user runs it.
+extension CommandLineTests {
+    @Test func analyzeTableFitsOneHundredColumns() throws {
+        for file in ["eval-storm.trace", "monitor-mixed.trace"] {
+            let r = try run(["analyze", Self.workloads.appendingPathComponent(file).path])
+            #expect(r.status == 0, "\(r.stderr)")
+            let widest = r.stdout.split(separator: "\n").map(\.count).max() ?? 0
+            #expect(widest <= 100, "\(file): widest line \(widest)")
+            #expect(r.stdout.contains("templates: "))
+            #expect(r.stdout.contains("what-if"))
+            #expect(r.stdout.contains("parameterised"))
+        }
+    }
+
+    /// The README's analyze JSON names every key the report has, and the report has every key it names.
+    @Test func analyzeJSONContractIsTheReadmes() throws {
+        let readme = try String(contentsOf: Self.workloads.deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "```json\n{\"traces\": [{\"path\", \"summary\", \"distinct_eval_bodies\""))
+        let end = try #require(readme.range(of: "\n```", range: start.upperBound..<readme.endIndex))
+        let contract = String(readme[start.lowerBound..<end.lowerBound])
+        let quotedKey = try Regex("\"([a-z0-9_]+)\"")
+        let documented = Set(contract.matches(of: quotedKey).compactMap { $0.output[1].substring.map(String.init) })
+
+        // MONITOR form, so the connections are listed too.
+        var trace = "1.0 [0 10.0.0.1:5000] \"EVAL\" \"return +\" \"0\"\n"
+        for i in 0..<3 { trace += "1.\(i + 1) [0 10.0.0.1:5000] \"EVAL\" \"return redis.call('GET', 'k:\(i)')\" \"0\"\n" }
+        let r = try run(["analyze", try writeTrace(trace), "--format", "json"])
+        #expect(r.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let t = (json["traces"] as! [[String: Any]])[0]
+        let template = try #require((t["templates"] as! [[String: Any]]).first)
+        let literal = try #require((template["varying_literals"] as! [[String: Any]]).first)
+        let failures = t["compile_failures"] as! [String: Any]
+        let example = try #require((failures["examples"] as! [[String: Any]]).first)
+        let whatIf = t["what_if"] as! [String: Any]
+        var present = Set(json.keys).union(t.keys).union(template.keys).union(literal.keys).union(failures.keys)
+            .union(example.keys).union(whatIf.keys)
+        for nested in ["body_bytes", "reuse_distance"] { present.formUnion((t[nested] as! [String: Any]).keys) }
+        present.formUnion(try #require((t["connections"] as! [[String: Any]]).first).keys)
+        // The summary and the two policy results are replay's, documented with replay's contract.
+        #expect(documented.subtracting(present).isEmpty, "documented but missing: \(documented.subtracting(present).sorted())")
+        #expect(present.subtracting(documented).isEmpty, "present but undocumented: \(present.subtracting(documented).sorted())")
+        for key in ["template", "distinct_bodies", "calls", "script_bytes", "vm_bytes", "varying_literals", "examples"] {
+            #expect(template[key] != nil, "templates[] has \(key)")
+        }
+    }
+
+    @Test func analyzeErrors() throws {
+        #expect(try run(["analyze", "/nonexistent/trace"]).status == 66)
+        #expect(try run(["analyze", try writeTrace("EVAL \"return 1\" x\n")]).status == 65)
+        let policy = try run(["analyze", try writeTrace("EVAL \"return 1\" 0\n"), "--policy", "eval-lru:entries=zero"])
+        #expect(policy.status == 64)
+        #expect(policy.stderr.split(separator: "\n").count == 1)
+        #expect(try run(["analyze", try writeTrace("EVAL \"return 1\" 0\n"), "--top", "0"]).status == 64)
+        let csv = try run(["analyze", Self.workloads.appendingPathComponent("eval-storm.trace").path, "--format", "csv"])
+        #expect(csv.status == 0)
+        #expect(csv.stdout.hasPrefix("trace,rank,distinct_bodies,calls,"))
+    }
+}
