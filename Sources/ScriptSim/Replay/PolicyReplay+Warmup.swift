@@ -23,7 +23,10 @@ extension PolicyReplay {
         warmup = WarmupState(counting: false, end: end, before: nil)
     }
 
-    /// The warm-up ends before the current event.
+    /// The warm-up ends before the current event. The VM peak restarts from
+    /// the bytes the allocator counts now, an old VM still closing after an
+    /// ASYNC flush included (as `vm_bytes` counts it); the allocator's own
+    /// peaks from a fresh reading.
     func startCounting() {
         warmup.counting = true
         warmup.before = result
