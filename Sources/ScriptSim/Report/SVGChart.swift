@@ -43,7 +43,7 @@ public struct SVGChart: Sendable {
     static let colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     public func render() -> String {
-        let width = 900.0, panelHeight = 330.0, left = 90.0, right = 230.0, top = 50.0, bottom = 60.0
+        let width = 1000.0, panelHeight = 330.0, left = 90.0, right = 310.0, top = 50.0, bottom = 60.0
         let height = top + Double(panels.count) * (panelHeight + bottom)
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -115,19 +115,24 @@ public struct SVGChart: Sendable {
             }
             return ticks.count >= 2 ? ticks : [lo, hi]
         }
-        return (0...5).map { lo + Double($0) / 5 * (hi - lo) }
+        // About five ticks at round values (1, 2 or 5 times a power of ten).
+        let raw = (hi - lo) / 5, magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+        let first = (lo / step).rounded(.up) * step
+        let ticks = stride(from: first, through: hi + step * 1e-9, by: step).map { $0 }
+        return ticks.count >= 2 ? ticks : [lo, hi]
     }
 
     static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     static func short(_ v: Double) -> String {
         if abs(v) >= 1e6 { return String(format: "%.3gM", v / 1e6) }
-        if abs(v) >= 1e4 { return String(format: "%.3gk", v / 1e3) }
+        if abs(v) >= 1e3 { return String(format: "%.3gk", v / 1e3) }
         if v == v.rounded() { return String(Int(v)) }
         return String(format: "%.3g", v)
     }
 
-    static func clip(_ s: String) -> String { s.count > 34 ? String(s.prefix(33)) + "…" : s }
+    static func clip(_ s: String) -> String { s.count > 40 ? String(s.prefix(39)) + "…" : s }
 
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
