@@ -144,7 +144,7 @@ public struct AnalyzeRenderer: Sendable {
         let evalBodies = r.templates.reduce(0) { $0 + $1.evalBodies }
         let share = r.distinctEvalBodies == 0 ? 0 : Double(evalBodies) / Double(r.distinctEvalBodies)
         let line = (markdown ? "**templates**: " : "templates: ")
-            + "\(r.templates.count) programs sent as \(r.templatedBodies) distinct bodies (\(Self.percent(share)) of distinct EVAL bodies)"
+            + "\(r.templates.count) program\(r.templates.count == 1 ? "" : "s") sent as \(r.templatedBodies) distinct bodies (\(Self.percent(share)) of distinct EVAL bodies)"
             + (r.templates.count > top ? "; the \(top) with most bodies:" : ":")
         var out = (markdown ? line : SweepRenderer.wrap(line, indent: "  ")) + "\n\n"
         for (i, t) in r.templates.prefix(top).enumerated() {
