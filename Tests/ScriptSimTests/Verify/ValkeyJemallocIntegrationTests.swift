@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import ScriptSim
+
+extension RealServer {
+    /// Why there is no jemalloc Valkey: scripts/servers could not get its source
+    /// (Debian's pool drops old versions) and said so; nil when there should be one.
+    static var valkeyJemallocUnavailable: String? {
+        ProcessInfo.processInfo.environment["SCRIPTSIM_VALKEY_JEMALLOC_UNAVAILABLE"]
+    }
+
+    /// Runs where the binary is there, and in CI unless its source was unobtainable
+    /// (then a missing binary is a failure, as for the other two servers).
+    static var valkeyJemallocAvailable: Bool {
+        guard valkeyJemallocUnavailable == nil else { return false }
+        return valkeyJemalloc.binary.map { FileManager.default.isExecutableFile(atPath: $0) } ?? false
+            || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    static var valkeyJemallocNote: Comment {
+        Comment(rawValue: valkeyJemallocUnavailable.map { "no jemalloc Valkey 9.1.2 (\($0)): its checks are skipped" }
+            ?? "no jemalloc Valkey 9.1.2: run through scripts/test, which builds it")
+    }
+}
+
+/// Valkey 9.1.2 as `make` builds it (bundled jemalloc, lg-quantum 3): every
+/// shipped workload and rule trace matches with script bytes judged, to the byte.
+@Suite(.serialized, .enabled(if: RealServer.valkeyJemallocAvailable, RealServer.valkeyJemallocNote))
+struct ValkeyJemallocIntegrationTests {
+    let server = RealServer.valkeyJemalloc
+
+    func verifyFresh(_ path: String, engine: LuaEngine = .lua51) throws -> VerifyReport? {
+        // A fresh server per trace, as `verify --start` gives.
+        guard let process = try server.start() else { return nil }
+        defer { process.stop() }
+        return try Verifier(options: VerifyOptions(engine: engine)).verify(path: path, host: "127.0.0.1", port: process.port)
+    }
+
+    func expectExact(_ r: VerifyReport, _ name: String) {
+        #expect(r.verdict == "verify: MATCH", "\(name)")
+        #expect(r.serverAllocator.hasPrefix("jemalloc"), "\(name): \(r.serverAllocator)")
+        #expect(r.scriptBytesJudged, "\(name)")
+        #expect(r.serverScriptBytes == r.simulatedScriptBytes, "\(name): \(r.serverScriptBytes ?? -1) vs \(r.simulatedScriptBytes)")
+        #expect(r.memoryJudged && r.memoryAgrees, "\(name): \(r.serverVMRetainedBytes) vs \(r.simulatedVMRetainedBytes)")
+    }
+
+    @Test func ruleTracesMatchToTheByte() throws {
+        let rules = VerifyIntegrationTests.workloads.appendingPathComponent("rules")
+        for name in VerifyIntegrationTests.ruleTraces {
+            guard let r = try verifyFresh(rules.appendingPathComponent("\(name).trace").path) else { return }
+            expectExact(r, name)
+            #expect(r.policy == "eval-lru:entries=500,promote-on-load=yes")
+        }
+    }
+
+    @Test func everyShippedWorkloadMatchesToTheByte() throws {
+        for name in VerifyIntegrationTests.shippedWorkloads {
+            guard let r = try verifyFresh(VerifyIntegrationTests.workloads.appendingPathComponent("\(name).trace").path)
+            else { return }
+            expectExact(r, name)
+            #expect(r.runtimeErrors == 0, "\(name)")
+        }
+    }
+
+    /// Bodies of every length from 0 to 300 bytes and a few up to 32 KiB (embedded,
+    /// sds type 8 and 16), by EVAL (LRU list nodes, one promoted) and SCRIPT LOAD.
+    @Test func bodiesOfEveryLengthMatchToTheByte() throws {
+        func body(_ n: Int) -> String { n < 8 ? String(repeating: " ", count: n) : "return 1" + String(repeating: " ", count: n - 8) }
+        var trace = (0...300).map { "EVAL \(quoted(body($0))) 0\n" }.joined()
+        trace += "SCRIPT LOAD \(quoted(body(17)))\n"
+        trace += ([301, 1000, 1024, 4000, 16380, 32000, 32766].map { "SCRIPT LOAD \(quoted(body($0)))\n" }).joined()
+        guard let r = try verifyFresh(try writeTrace(trace)) else { return }
+        expectExact(r, "bodies of every length")
+        #expect(r.figures.first { $0.key == "cached_scripts" }?.server == 301 + 7)
+    }
+}
+
+@Suite struct ShippedTraceListTests {
+    /// The integration tests' lists name every trace shipped (a new one is not silently left out).
+    @Test func listsCoverEveryShippedTrace() throws {
+        func names(_ url: URL) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".trace") }
+                .map { String($0.dropLast(6)) }.sorted()
+        }
+        let workloads = VerifyIntegrationTests.workloads
+        #expect(try names(workloads) == VerifyIntegrationTests.shippedWorkloads.sorted())
+        #expect(try names(workloads.appendingPathComponent("rules")) == VerifyIntegrationTests.ruleTraces.sorted())
+    }
+}
