@@ -13,8 +13,13 @@ struct Verify: ParsableCommand {
             simulator under the policy that models that server (Redis before 7.4: \
             unbounded; Redis 7.4+: eval-lru; Valkey 8+: eval-lru:promote-on-load=yes; \
             --policy overrides), and compares cached scripts, evicted scripts, NOSCRIPT \
-            replies, recoveries by kind, NOSCRIPT errors the application saw and compile errors. VM bytes are shown side by side, not \
-            judged: servers embed Lua 5.1.
+            replies, recoveries by kind, NOSCRIPT errors the application saw and the set of \
+            scripts that failed to compile. Memory: after the trace verify reads INFO, sends \
+            one full-collection script and reads INFO again; with --engine lua5.1 (the default, \
+            the servers' own Lua) the retained Lua count must agree within 2% (or 1 KiB); the \
+            live count is shown with its ratio. Script bytes (used_memory_scripts_eval) must \
+            agree to the byte on a jemalloc server; on a malloc=libc build they are shown only \
+            (docs/fidelity.md).
 
             --start runs the given server binary on a free loopback port with no \
             persistence in a temporary directory and stops it at the end (also on errors \
