@@ -26,6 +26,7 @@ public func fuzzTraceReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         try reader.forEachCommand { command in
             checksum &+= command.payload.count &+ command.argumentCount
             for i in 0..<command.argumentCount { checksum &+= Int(command.argument(i).first ?? 0) }
+            if command.kind == .eval || command.kind == .scriptLoad { checkTemplate(command.payload) }
         }
         if checksum == 42, reader.summary.lines < 0 { abort() }   // keep the work observable
     } catch let e as TraceError {
@@ -35,6 +36,21 @@ public func fuzzTraceReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         abort()   // nothing else may escape the reader
     }
     return 0
+}
+
+/// analyze's tokenizer on every body: literal ranges in order and in bounds,
+/// and a rewrite that puts each literal back gives the body byte for byte.
+func checkTemplate(_ body: UnsafeBufferPointer<UInt8>) {
+    guard case .success(let template) = LuaTokenizer.template(of: body) else { return }
+    var end = 0
+    var same: [Int: String] = [:]
+    for (i, literal) in template.literals.enumerated() {
+        if literal.range.lowerBound < end || literal.range.upperBound > body.count || literal.range.isEmpty { abort() }
+        end = literal.range.upperBound
+        guard let text = String(validating: body[literal.range], as: UTF8.self) else { return }
+        same[i] = text
+    }
+    if LuaTokenizer.rewrite(body, template: template, replacements: same) != Array(body) { abort() }
 }
 
 @_cdecl("FuzzTraceReader_main")
