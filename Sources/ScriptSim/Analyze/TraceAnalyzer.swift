@@ -94,7 +94,7 @@ public final class TraceAnalyzer {
                                    whatIf: WhatIf(asSent: try asSent.finish(), parameterised: try parameterised.finish()))
         tallies.grow(to: catalog.count)
         var sizes: [Int] = []
-        for id in 0..<catalog.count where catalog.entries[id].sentInTrace {
+        for id in 0..<catalog.count where catalog.sentInTrace(ScriptID(id)) {
             sizes.append(catalog.bodyLength(ScriptID(id)))
             guard tallies.sentWithEval[id] else { continue }
             report.distinctEvalBodies += 1

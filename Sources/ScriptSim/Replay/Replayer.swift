@@ -91,7 +91,8 @@ public final class Replayer {
     /// Replays the trace at `path` ("-" for standard input).
     public func replay(path: String) throws -> TraceReport {
         // Measure scripts only when a byte budget needs their sizes.
-        let catalog = try ScriptCatalog(measureCosts: configurations.contains { $0.makePolicy().needsScriptCost })
+        let catalog = try ScriptCatalog(measureCosts: configurations.contains { $0.makePolicy().needsScriptCost },
+                                        internBySHA1: options.internBySHA1)
         var runs: [PolicyReplay] = []
         for configuration in configurations {
             for engine in options.engines {

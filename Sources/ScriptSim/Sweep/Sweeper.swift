@@ -164,7 +164,7 @@ public final class Sweeper {
     }
 
     public func run(path: String) throws -> SweepReport {
-        let catalog = try ScriptCatalog()
+        let catalog = try ScriptCatalog(measureCosts: true, internBySHA1: options.internBySHA1)
         let spool = try EventSpool()
         let kind = modelKind()
         let model = kind.applies ? StackDistanceModel(catalog: catalog, client: options.clients.first?.model ?? .auto, promoteOnLoad: kind.promote) : nil
