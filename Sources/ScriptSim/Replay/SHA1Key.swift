@@ -24,20 +24,31 @@ struct SHA1Key: Hashable {
     }
 
     /// From 40 hex digits, either case (Redis's lookups ignore case). Parsed
-    /// straight into the three words: every EVALSHA line comes through here,
-    /// and a temporary array per line showed in the hit path's profile.
+    /// straight into the three words, without a branch per digit that can
+    /// fail: every EVALSHA line comes through here (a temporary array and
+    /// an optional per digit showed in the hit path's profile).
     init?(hex: UnsafeBufferPointer<UInt8>) {
         guard hex.count == 40 else { return nil }
-        func word(_ from: Int, _ digits: Int) -> UInt64? {
+        var bad: UInt8 = 0
+        func word(_ from: Int, _ digits: Int) -> UInt64 {
             var v: UInt64 = 0
             for i in from..<(from + digits) {
-                guard let d = ArgumentSplitter.hexValue(hex[i]) else { return nil }
-                v = v << 4 | UInt64(d)
+                let n = Self.nibble(hex[i])
+                bad |= n
+                v = v << 4 | UInt64(n & 0x0F)
             }
             return v
         }
-        guard let a = word(0, 16), let b = word(16, 16), let c = word(32, 8) else { return nil }
+        let a = word(0, 16), b = word(16, 16), c = word(32, 8)
+        guard bad & 0xF0 == 0 else { return nil }
         self.a = a; self.b = b; self.c = UInt32(c)
+    }
+
+    /// A hex digit's value, or 0xFF for any other byte.
+    @inline(__always)
+    static func nibble(_ c: UInt8) -> UInt8 {
+        let digit = c &- UInt8(ascii: "0"), letter = (c | 0x20) &- UInt8(ascii: "a")
+        return digit < 10 ? digit : letter < 6 ? letter &+ 10 : 0xFF
     }
 
     /// 40 lowercase hex digits, as Redis's `sha1hex` writes them.

@@ -121,4 +121,21 @@ import Testing
             #expect(table.find(UInt64(i) &* 0x9E37_79B9_7F4A_7C15) { $0 == ScriptID(i) } == ScriptID(i))
         }
     }
+
+    /// SHA1Key(hex:) takes 40 hex digits of either case and nothing else:
+    /// each byte just outside the digit ranges ('/', ':', '@', 'G', '`', 'g')
+    /// at the start, the middle and the end makes it no SHA.
+    @Test func hexSHAsParseOnlyFromHexDigits() {
+        let good = "0123456789abcdefABCDEF0123456789abcdef01"
+        let key = Array(good.utf8).withUnsafeBufferPointer { SHA1Key(hex: $0) }
+        #expect(key?.hex == good.lowercased())
+        for bad in Array("/:@G`g".utf8) {
+            for at in [0, 17, 39] {
+                var bytes = Array(good.utf8)
+                bytes[at] = bad
+                #expect(bytes.withUnsafeBufferPointer { SHA1Key(hex: $0) } == nil, "\(bad) at \(at)")
+            }
+        }
+        #expect(Array(good.utf8.dropLast()).withUnsafeBufferPointer { SHA1Key(hex: $0) } == nil)
+    }
 }
