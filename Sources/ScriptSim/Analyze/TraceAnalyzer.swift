@@ -74,7 +74,7 @@ public final class TraceAnalyzer {
                     break
                 }
             }
-        ) { batch, extras, reader in
+        ) { batch, extras, progress in
             mapped.removeAll(keepingCapacity: true)
             for e in batch {
                 var m = e
@@ -87,7 +87,7 @@ public final class TraceAnalyzer {
                 }
             }
             events += batch.count
-            onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
+            onProgress?(ReplayProgress(path: progress.displayPath, events: events, bytesRead: progress.bytesRead, lines: progress.lineNumber))
         }
 
         var report = AnalyzeReport(path: reader.displayPath, summary: reader.summary,
