@@ -15,10 +15,12 @@ let package = Package(
     ],
     targets: [
         // The only C in the project: what Swift cannot call directly (jemalloc's
-        // MALLOCX_* macros, the lua_Alloc callback, Lua's function-like macros).
+        // MALLOCX_* macros, the lua_Alloc callback, Lua's function-like macros),
+        // and the gzip and zstd readers, which keep zlib's and libzstd's headers
+        // out of Swift.
         .target(
             name: "CScriptsimEngine",
-            linkerSettings: [.linkedLibrary("lua5.4"), .linkedLibrary("jemalloc"), .linkedLibrary("z")]
+            linkerSettings: [.linkedLibrary("lua5.4"), .linkedLibrary("jemalloc"), .linkedLibrary("z"), .linkedLibrary("zstd")]
         ),
         .target(
             name: "ScriptSim",

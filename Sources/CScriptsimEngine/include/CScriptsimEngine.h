@@ -153,6 +153,30 @@ long csim_gz_read(void *gz, void *buf, unsigned len, const char **message);
 void csim_gz_close(void *gz);
 
 /* ---------------------------------------------------------------------------
+ * zstd input (libzstd), the same contract for `.zst` traces, which
+ * production captures are increasingly kept as. A file is read as zstd when
+ * it starts with the frame magic 28 B5 2F FD; concatenated frames (and
+ * skippable ones) are one stream, as the zstd tool reads them. A stream that
+ * ends inside a frame is "unexpected end of file"; damage is libzstd's message.
+ * ------------------------------------------------------------------------- */
+
+/* Opens `fd` for reading through libzstd. Takes a duplicate of fd; NULL on failure. */
+void *csim_zstd_open(int fd);
+
+/* Reads up to `len` bytes: the count, 0 at the end, -1 on error with the
+ * message in `*message` (valid until the reader is closed). */
+long csim_zstd_read(void *z, void *buf, size_t len, const char **message);
+
+void csim_zstd_close(void *z);
+
+/* One frame of `src` at `level`, with a content checksum as the zstd tool
+ * writes by default: its size, or 0 when `cap` is too small. For tests and
+ * benchmarks that need a .zst file without the zstd tool. */
+size_t csim_zstd_compress(void *dst, size_t cap, const void *src, size_t len, int level);
+/* The largest compressed size of `len` bytes (ZSTD_compressBound). */
+size_t csim_zstd_bound(size_t len);
+
+/* ---------------------------------------------------------------------------
  * Lua VM
  * ------------------------------------------------------------------------- */
 

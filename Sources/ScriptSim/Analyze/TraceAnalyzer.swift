@@ -74,7 +74,7 @@ public final class TraceAnalyzer {
                     break
                 }
             }
-        ) { batch, extras, reader in
+        ) { batch, extras, progress in
             mapped.removeAll(keepingCapacity: true)
             for e in batch {
                 var m = e
@@ -87,14 +87,14 @@ public final class TraceAnalyzer {
                 }
             }
             events += batch.count
-            onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
+            onProgress?(ReplayProgress(path: progress.displayPath, events: events, bytesRead: progress.bytesRead, lines: progress.lineNumber))
         }
 
         var report = AnalyzeReport(path: reader.displayPath, summary: reader.summary,
                                    whatIf: WhatIf(asSent: try asSent.finish(), parameterised: try parameterised.finish()))
         tallies.grow(to: catalog.count)
         var sizes: [Int] = []
-        for id in 0..<catalog.count where catalog.entries[id].sentInTrace {
+        for id in 0..<catalog.count where catalog.sentInTrace(ScriptID(id)) {
             sizes.append(catalog.bodyLength(ScriptID(id)))
             guard tallies.sentWithEval[id] else { continue }
             report.distinctEvalBodies += 1

@@ -72,11 +72,14 @@ final class PolicyReplay {
 
     /// Replays a batch of events in order (`arguments`, when kept, one per
     /// event), with the warm-up's end and the timeline samples the reader marked.
+    /// `scripts`: the catalog's count published with the batch (a reader on
+    /// another thread may be adding scripts); nil when nothing is adding any.
     func apply(_ events: UnsafeBufferPointer<ReplayEvent>, arguments: [CallArguments?] = [],
-               marks: BatchMarks = BatchMarks()) throws(EngineError) {
-        if origin.count < catalog.count {
-            origin.append(contentsOf: repeatElement(0, count: catalog.count - origin.count))
-            evicted.append(contentsOf: repeatElement(false, count: catalog.count - evicted.count))
+               marks: BatchMarks = BatchMarks(), scripts: Int? = nil) throws(EngineError) {
+        let known = scripts ?? catalog.count
+        if origin.count < known {
+            origin.append(contentsOf: repeatElement(0, count: known - origin.count))
+            evicted.append(contentsOf: repeatElement(false, count: known - evicted.count))
         }
         let start = DispatchTime.now().uptimeNanoseconds
         defer { applyNanoseconds += DispatchTime.now().uptimeNanoseconds - start }

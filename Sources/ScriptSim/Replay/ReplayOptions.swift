@@ -72,6 +72,10 @@ public struct ReplayOptions: Sendable {
     public var timeline: TimelineOptions?
     /// Events that fill the cache before counting starts (nil: every event counts).
     public var warmup: Warmup?
+    /// Intern every body by its SHA1, as Redis does, instead of recognising
+    /// repeats by a fast hash and a byte comparison (ScriptCatalog). Not an
+    /// option for users: tests replay both ways and compare the reports.
+    var internBySHA1 = false
 
     /// `retryNoscript: false` is `--no-retry`: every line replayed as recorded
     /// (`keep`) by a client that never recovers (`none`).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reading a trace into the compact events every policy run replays (shared
 /// by replay and sweep).
 extension Replayer {
@@ -9,6 +11,9 @@ extension Replayer {
         var arguments: [CallArguments?] = []
         /// Where the warm-up ends and where timeline samples by time are due.
         var marks = BatchMarks()
+        /// Scripts the catalog held when the batch was handed out: the batch
+        /// names no other, and a pipelined reader may be adding more meanwhile.
+        var scriptCount = 0
     }
 
     /// Reads a trace once: parses and hashes each line, interns scripts into
@@ -20,14 +25,78 @@ extension Replayer {
     /// recorded recoveries are folded (analyze counts what the trace holds).
     /// Returns the reader, whose summary is complete.
     ///
+    /// `pipelined`: the reading runs on a thread of its own, a batch ahead of
+    /// `handle` (which runs on the calling thread), so reading and replaying
+    /// overlap. `handle` may then read only catalog ids below the batch's
+    /// `scriptCount` (the catalog keeps growing meanwhile), and `observe` runs
+    /// on the reading thread. Errors come out as a serial read gives them: a
+    /// batch's failure before a later line's.
+    ///
     /// Under `--warmup-seconds` or `--interval-seconds` a trace whose first
     /// script command carries no timestamp is refused (`TraceError`, malformed).
     static func readEvents(path: String, options: ReplayOptions, catalog: ScriptCatalog, keepTimestamps: Bool,
                            onInvalidLine: ((TraceError) -> Void)?,
                            observe: ((TraceCommand, ReplayEvent) throws -> Void)? = nil,
-                           _ handle: (UnsafeBufferPointer<ReplayEvent>, BatchExtras, TraceReader) throws -> Void) throws -> TraceReader {
+                           pipelined: Bool = false,
+                           _ handle: (UnsafeBufferPointer<ReplayEvent>, BatchExtras, ReadProgress) throws -> Void) throws -> TraceReader {
         let reader = try TraceReader(path: path, options: options.reader)
-        reader.onInvalidLine = onInvalidLine
+        guard pipelined else {
+            reader.onInvalidLine = onInvalidLine
+            try produce(reader, options: options, catalog: catalog, keepTimestamps: keepTimestamps, observe: observe) { events, extras in
+                try events.withUnsafeBufferPointer { try handle($0, extras, ReadProgress(reader)) }
+            }
+            return reader
+        }
+        let channel = BatchChannel()
+        let reportsInvalid = onInvalidLine != nil
+        let thread = Thread {
+            // Skipped lines travel with the batches, so they are reported in
+            // order with them (and only this thread touches the list).
+            var invalid: [TraceError] = []
+            func flushInvalid() throws {
+                guard !invalid.isEmpty else { return }
+                try channel.put(BatchChannel.Item(events: [], extras: BatchExtras(), progress: ReadProgress(reader), invalidLines: invalid))
+                invalid.removeAll()
+            }
+            if reportsInvalid {
+                reader.onInvalidLine = { error in
+                    invalid.append(error)
+                    // A long run of bad lines without events goes out on its own.
+                    if invalid.count >= 1024 { try? flushInvalid() }
+                }
+            }
+            do {
+                try produce(reader, options: options, catalog: catalog, keepTimestamps: keepTimestamps, observe: observe) { events, extras in
+                    try channel.put(BatchChannel.Item(events: events, extras: extras, progress: ReadProgress(reader), invalidLines: invalid))
+                    invalid.removeAll()
+                }
+                try flushInvalid()
+                channel.finish(nil)
+            } catch {
+                channel.finish(error)
+            }
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        do {
+            while let item = channel.take() {
+                for e in item.invalidLines { onInvalidLine?(e) }
+                guard !item.events.isEmpty else { continue }
+                try item.events.withUnsafeBufferPointer { try handle($0, item.extras, item.progress) }
+            }
+        } catch {
+            channel.cancel()
+            _ = channel.waitForReader()
+            throw error
+        }
+        if let failure = channel.waitForReader() { throw failure }
+        return reader
+    }
+
+    /// The reading itself: every batch goes to `deliver`, on the calling thread.
+    private static func produce(_ reader: TraceReader, options: ReplayOptions, catalog: ScriptCatalog, keepTimestamps: Bool,
+                                observe: ((TraceCommand, ReplayEvent) throws -> Void)?,
+                                deliver: ([ReplayEvent], BatchExtras) throws -> Void) throws {
         for script in options.scripts.scripts {
             _ = script.body.withUnsafeBufferPointer { catalog.preload(body: $0) }
         }
@@ -36,7 +105,7 @@ extension Replayer {
         var marker = EventMarker(warmup: options.warmup, intervalSeconds: options.timeline?.intervalSeconds)
         var batch: [ReplayEvent] = []
         batch.reserveCapacity(options.batchSize)
-        var extras = BatchExtras()
+        var extras = BatchExtras(scriptCount: 0)
         var emitted = 0
         let needsTime = marker.optionNeedingTimestamps
         var checkedTime = needsTime == nil
@@ -44,7 +113,8 @@ extension Replayer {
         func dispatch() throws {
             guard !batch.isEmpty else { return }
             extras.marks.warmupEnd = marker.warmupEnd
-            try batch.withUnsafeBufferPointer { try handle($0, extras, reader) }
+            extras.scriptCount = catalog.count
+            try deliver(batch, extras)
             batch.removeAll(keepingCapacity: true)
             extras.timestamps.removeAll(keepingCapacity: true)
             extras.arguments.removeAll(keepingCapacity: true)
@@ -78,7 +148,6 @@ extension Replayer {
         reader.noteDistinct(scripts: catalog.withBody, bodyBytes: catalog.bodyBytes)
         reader.noteClients(folder.counts)
         reader.noteEvents(emitted, warmup: marker.warmupEvents(total: emitted))
-        return reader
     }
 
     /// The compact event of one script command, its script interned.

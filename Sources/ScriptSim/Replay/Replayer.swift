@@ -58,7 +58,8 @@ public struct ReplayProgress: Sendable {
 /// The reader parses and hashes each line once; events flow to the policies in
 /// bounded batches of compact records, so memory grows with the number of
 /// distinct scripts and never with trace length (Caffeine's simulator does the
-/// same with its broadcast batches).
+/// same with its broadcast batches). The reader runs on a thread of its own, a
+/// batch ahead of the policies (`readEvents(pipelined:)`).
 public final class Replayer {
     public let configurations: [PolicyConfiguration]
     public let options: ReplayOptions
@@ -91,7 +92,8 @@ public final class Replayer {
     /// Replays the trace at `path` ("-" for standard input).
     public func replay(path: String) throws -> TraceReport {
         // Measure scripts only when a byte budget needs their sizes.
-        let catalog = try ScriptCatalog(measureCosts: configurations.contains { $0.makePolicy().needsScriptCost })
+        let catalog = try ScriptCatalog(measureCosts: configurations.contains { $0.makePolicy().needsScriptCost },
+                                        internBySHA1: options.internBySHA1)
         var runs: [PolicyReplay] = []
         for configuration in configurations {
             for engine in options.engines {
@@ -117,19 +119,21 @@ public final class Replayer {
         // a batch's first event shows that event).
         var lastTimestamp: Double?
         let reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
-                                         onInvalidLine: onInvalidLine) { batch, extras, reader in
+                                         onInvalidLine: onInvalidLine, pipelined: true) { batch, extras, progress in
             if events == 0, let timeline = options.timeline, timeline.intervalSeconds == nil {
-                let every = timeline.sampleEvery ?? Self.sampleInterval(reader: reader, batchEvents: batch.count)
+                let every = timeline.sampleEvery ?? Self.sampleInterval(progress, batchEvents: batch.count)
                 for run in runs { run.sampler.every = every }
             }
-            try Self.runInParallel(runs) { run in try run.apply(batch, arguments: extras.arguments, marks: extras.marks) }
+            try Self.runInParallel(runs) { run in
+                try run.apply(batch, arguments: extras.arguments, marks: extras.marks, scripts: extras.scriptCount)
+            }
             if let timeline {
                 try collectSamples(timeline, runs: runs, into: &series, batchStart: events, timestamps: extras.timestamps,
                                    previous: lastTimestamp)
                 lastTimestamp = extras.timestamps.last ?? nil
             }
             events += batch.count
-            onProgress?(ReplayProgress(path: reader.displayPath, events: events, bytesRead: reader.bytesRead, lines: reader.lineNumber))
+            onProgress?(ReplayProgress(path: progress.displayPath, events: events, bytesRead: progress.bytesRead, lines: progress.lineNumber))
         }
         if let timeline {
             for run in runs { run.takeFinalSample() }
@@ -145,7 +149,7 @@ public final class Replayer {
 
     /// About `TimelineOptions.targetRows` samples: the trace's size divided by
     /// the bytes per event seen in the first batch (1,000 for standard input).
-    static func sampleInterval(reader: TraceReader, batchEvents: Int) -> Int {
+    static func sampleInterval(_ reader: ReadProgress, batchEvents: Int) -> Int {
         guard let size = reader.fileSize, reader.bytesConsumed > 0 else { return 1000 }
         let estimated = Double(size) * Double(batchEvents) / Double(reader.bytesConsumed)
         return max(1, Int(estimated / Double(TimelineOptions.targetRows)))

@@ -1,48 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Crypto
-
-/// A SHA1 digest as a hashable value (no heap allocation per lookup).
-struct SHA1Key: Hashable {
-    var a: UInt64, b: UInt64, c: UInt32
-
-    /// A SHA1 is already uniformly distributed: 64 of its bits are hash enough.
-    func hash(into hasher: inout Hasher) { hasher.combine(a) }
-
-    init(digest: Insecure.SHA1Digest) {
-        (a, b, c) = digest.withUnsafeBytes { raw in
-            (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-             UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
-        }
-    }
-
-    init(bytes: [UInt8]) {
-        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
-        for i in 0..<8 { a = a << 8 | UInt64(bytes[i]) }
-        for i in 8..<16 { b = b << 8 | UInt64(bytes[i]) }
-        for i in 16..<20 { c = c << 8 | UInt32(bytes[i]) }
-        self.a = a; self.b = b; self.c = c
-    }
-
-    /// From 40 hex digits, either case (Redis's lookups ignore case).
-    init?(hex: UnsafeBufferPointer<UInt8>) {
-        guard hex.count == 40 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 20)
-        for i in 0..<20 {
-            guard let hi = ArgumentSplitter.hexValue(hex[2 * i]), let lo = ArgumentSplitter.hexValue(hex[2 * i + 1]) else { return nil }
-            bytes[i] = hi << 4 | lo
-        }
-        self.init(bytes: bytes)
-    }
-
-    /// 40 lowercase hex digits, as Redis's `sha1hex` writes them.
-    var hex: String {
-        String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(16) + String(c, radix: 16).leftPadded(8)
-    }
-}
-
-private extension String {
-    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
-}
 
 /// Every distinct script a trace mentions, interned to a dense `ScriptID`.
 ///
@@ -50,13 +11,21 @@ private extension String {
 /// scripts, never with trace length. An EVALSHA of a SHA never seen with a body
 /// gets an id too (it can only ever meet NOSCRIPT until its body shows up).
 ///
-/// Written by the reader thread between batches, read by policy replays
-/// during a batch — never both at once.
+/// A body is recognised by a fast hash of its bytes and a byte comparison
+/// (`BodyTable`); its SHA1 is computed once, when the body is new. EVALSHA
+/// looks its SHA up in the SHA1 index. `internBySHA1` hashes every body with
+/// SHA1 instead, as Redis does: the same ids in the same order (tests compare).
+///
+/// One thread (the reader) writes; policy replays read entries concurrently,
+/// only ids below the count published with their batch. Entries and bodies
+/// never move once written (`EntryStore`, `BodyArena`), and an entry's body
+/// fields are written before any event that reads them is published.
 public final class ScriptCatalog {
     struct Entry {
         var sha: SHA1Key
-        /// Script body, once seen with EVAL or SCRIPT LOAD.
-        var body: [UInt8]?
+        /// Script body, once seen with EVAL or SCRIPT LOAD (in `arena`).
+        var body: UnsafePointer<UInt8>?
+        var bodyCount: Int
         /// Bytes Redis's `used_memory_scripts_eval` counts for this script's SHA key and body.
         var redisBytes: Int
         /// VM bytes the compiled function holds (0 if it does not compile).
@@ -65,10 +34,24 @@ public final class ScriptCatalog {
         var compiles: Bool
         /// Whether a trace line sent the body (the summary counts those, not `--scripts` bodies).
         var sentInTrace = false
+
+        init(sha: SHA1Key, redisBytes: Int = RedisScriptMemory.shaKeyBytes) {
+            self.sha = sha
+            body = nil
+            bodyCount = 0
+            self.redisBytes = redisBytes
+            vmBytes = 0
+            compiles = false
+        }
     }
 
-    private(set) var entries: [Entry] = []
+    private let entries = EntryStore<Entry>()
+    private let arena = BodyArena()
     private var index: [SHA1Key: ScriptID] = [:]
+    private var bodies = BodyTable()
+    /// Hash every body with SHA1 (Redis's way) instead of recognising repeats by
+    /// the fast hash: kept to show the two give identical answers.
+    let internBySHA1: Bool
     public private(set) var bodyBytes = 0
     public private(set) var withBody = 0
     /// Measures each distinct body's VM bytes (and whether it compiles), when
@@ -76,18 +59,25 @@ public final class ScriptCatalog {
     /// one more compile per distinct script, so plain replays go without.
     private let meter: ScriptCostMeter?
 
-    public init(measureCosts: Bool = true) throws(EngineError) {
-        meter = measureCosts ? try ScriptCostMeter() : nil
+    public convenience init(measureCosts: Bool = true) throws(EngineError) {
+        try self.init(measureCosts: measureCosts, internBySHA1: false)
     }
 
+    init(measureCosts: Bool, internBySHA1: Bool) throws(EngineError) {
+        meter = measureCosts ? try ScriptCostMeter() : nil
+        self.internBySHA1 = internBySHA1
+    }
 
+    /// Ids interned so far. Only the interning thread may ask while policies
+    /// replay: they use the count published with their batch.
     public var count: Int { entries.count }
 
-    /// Interns a body sent with EVAL or SCRIPT LOAD (hashing it once).
+    /// Interns a body sent with EVAL or SCRIPT LOAD.
     func intern(body: UnsafeBufferPointer<UInt8>) -> ScriptID {
         let id = known(body)
-        if !entries[Int(id)].sentInTrace {
-            entries[Int(id)].sentInTrace = true
+        let e = entries.pointer(Int(id))
+        if !e.pointee.sentInTrace {
+            e.pointee.sentInTrace = true
             bodyBytes += body.count
             withBody += 1
         }
@@ -100,13 +90,34 @@ public final class ScriptCatalog {
     func preload(body: UnsafeBufferPointer<UInt8>) -> ScriptID { known(body) }
 
     private func known(_ body: UnsafeBufferPointer<UInt8>) -> ScriptID {
+        if internBySHA1 { return bySHA1(body, hash: nil) }
+        let h = BodyHash.hash(body)
+        if let id = bodies.find(h, matches: { same(body, as: $0) }) { return id }
+        return bySHA1(body, hash: h)
+    }
+
+    /// Whether `id`'s body is exactly `body`.
+    @inline(__always)
+    private func same(_ body: UnsafeBufferPointer<UInt8>, as id: ScriptID) -> Bool {
+        let e = entries.pointer(Int(id))
+        guard e.pointee.bodyCount == body.count, let stored = e.pointee.body else { return false }
+        return body.count == 0 || memcmp(stored, body.baseAddress!, body.count) == 0
+    }
+
+    /// The SHA1 path: a body not recognised by its fast hash `hash` (nil: not
+    /// using the fast table) is hashed, found or added, and remembered.
+    private func bySHA1(_ body: UnsafeBufferPointer<UInt8>, hash: UInt64?) -> ScriptID {
         let key = SHA1Key(digest: Insecure.SHA1.hash(data: UnsafeRawBufferPointer(body)))
-        if let id = index[key] {
-            if entries[Int(id)].body == nil { attach(body, to: id) }
-            return id
+        let id: ScriptID
+        if let found = index[key] {
+            id = found
+            if entries.pointer(Int(id)).pointee.body == nil { attach(body, to: id) }
+        } else {
+            id = add(key)
+            attach(body, to: id)
         }
-        let id = add(key)
-        attach(body, to: id)
+        // Two bodies with one SHA1 would share an id, as they do in Redis.
+        if let hash { bodies.insert(hash, id) }
         return id
     }
 
@@ -115,10 +126,7 @@ public final class ScriptCatalog {
     func intern(sha hex: UnsafeBufferPointer<UInt8>) -> ScriptID {
         guard let key = SHA1Key(hex: hex) else {
             if let id = invalidSHA { return id }
-            precondition(entries.count < Int(UInt32.max), "too many distinct scripts")
-            let id = ScriptID(entries.count)
-            entries.append(Entry(sha: SHA1Key(bytes: [UInt8](repeating: 0, count: 20)), body: nil,
-                                 redisBytes: RedisScriptMemory.shaKeyBytes, vmBytes: 0, compiles: false))
+            let id = ScriptID(appendEntry(Entry(sha: SHA1Key(bytes: [UInt8](repeating: 0, count: 20)))))
             invalidSHA = id
             return id
         }
@@ -129,43 +137,55 @@ public final class ScriptCatalog {
     private var invalidSHA: ScriptID?
 
     /// Whether the body of `id` compiles (known from measuring it; false without a meter).
-    func compiles(_ id: ScriptID) -> Bool { entries[Int(id)].compiles }
+    func compiles(_ id: ScriptID) -> Bool { entries.pointer(Int(id)).pointee.compiles }
 
     /// Whether the body of `id` is known (a client can retry EVALSHA with EVAL).
-    func hasBody(_ id: ScriptID) -> Bool { entries[Int(id)].body != nil }
+    func hasBody(_ id: ScriptID) -> Bool { entries.pointer(Int(id)).pointee.body != nil }
 
-    public func shaHex(_ id: ScriptID) -> String { entries[Int(id)].sha.hex }
+    /// Whether a trace line sent the body of `id`.
+    func sentInTrace(_ id: ScriptID) -> Bool { entries.pointer(Int(id)).pointee.sentInTrace }
 
-    func redisBytes(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes }
+    public func shaHex(_ id: ScriptID) -> String { entries.pointer(Int(id)).pointee.sha.hex }
+
+    func redisBytes(_ id: ScriptID) -> Int { entries.pointer(Int(id)).pointee.redisBytes }
 
     /// Length of the script's body (0 while unknown).
-    func bodyLength(_ id: ScriptID) -> Int { entries[Int(id)].body?.count ?? 0 }
+    func bodyLength(_ id: ScriptID) -> Int { entries.pointer(Int(id)).pointee.bodyCount }
 
     /// What caching the script costs: its measured VM bytes plus its key and
     /// body as Redis stores them. Byte budgets use it.
-    func cost(_ id: ScriptID) -> Int { entries[Int(id)].redisBytes + entries[Int(id)].vmBytes }
+    func cost(_ id: ScriptID) -> Int {
+        let e = entries.pointer(Int(id))
+        return e.pointee.redisBytes + e.pointee.vmBytes
+    }
 
     /// Calls `body` with the script's bytes.
     func withBody<R>(_ id: ScriptID, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        guard let bytes = entries[Int(id)].body else { preconditionFailure("script \(id) has no body") }
-        return try bytes.withUnsafeBufferPointer(body)
+        let e = entries.pointer(Int(id))
+        guard let bytes = e.pointee.body else { preconditionFailure("script \(id) has no body") }
+        return try body(UnsafeBufferPointer(start: bytes, count: e.pointee.bodyCount))
+    }
+
+    private func appendEntry(_ entry: Entry) -> Int {
+        precondition(entries.count < Int(UInt32.max), "too many distinct scripts")
+        return entries.append(entry)
     }
 
     private func add(_ key: SHA1Key) -> ScriptID {
-        precondition(entries.count < Int(UInt32.max), "too many distinct scripts")
-        let id = ScriptID(entries.count)
-        entries.append(Entry(sha: key, body: nil, redisBytes: RedisScriptMemory.shaKeyBytes, vmBytes: 0, compiles: false))
+        let id = ScriptID(appendEntry(Entry(sha: key)))
         index[key] = id
         return id
     }
 
     private func attach(_ body: UnsafeBufferPointer<UInt8>, to id: ScriptID) {
-        entries[Int(id)].body = Array(body)
-        entries[Int(id)].redisBytes = RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: body.count)
+        let e = entries.pointer(Int(id))
+        e.pointee.body = arena.copy(body)
+        e.pointee.bodyCount = body.count
+        e.pointee.redisBytes = RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: body.count)
         if let meter, case .success(let offset) = Shebang.codeOffset(body),
            let bytes = meter.measureIfCompiles(UnsafeBufferPointer(rebasing: body[offset...])) {
-            entries[Int(id)].vmBytes = bytes
-            entries[Int(id)].compiles = true
+            e.pointee.vmBytes = bytes
+            e.pointee.compiles = true
         }
     }
 }

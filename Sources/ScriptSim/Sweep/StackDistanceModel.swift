@@ -127,10 +127,12 @@ final class StackDistanceModel {
     }
 
     /// Consumes a batch, with the warm-up's end when the reader marked it.
-    func consume(_ events: UnsafeBufferPointer<ReplayEvent>, marks: BatchMarks = BatchMarks()) {
-        if stamp.count < catalog.count {
-            stamp.append(contentsOf: repeatElement(0, count: catalog.count - stamp.count))
-            pinned.append(contentsOf: repeatElement(false, count: catalog.count - pinned.count))
+    /// `scripts`: the catalog's count published with the batch (nil: now).
+    func consume(_ events: UnsafeBufferPointer<ReplayEvent>, marks: BatchMarks = BatchMarks(), scripts: Int? = nil) {
+        let known = scripts ?? catalog.count
+        if stamp.count < known {
+            stamp.append(contentsOf: repeatElement(0, count: known - stamp.count))
+            pinned.append(contentsOf: repeatElement(false, count: known - pinned.count))
         }
         if let end = marks.warmupEnd { warmupEnd = end }
         for e in events {
@@ -152,7 +154,9 @@ final class StackDistanceModel {
 
     private func consume(_ e: ReplayEvent) {
         let id = e.script
-        if e.readOnly, e.operation == .eval || e.operation == .evalsha, catalog.hasBody(id), refusesReadOnly(id) {
+        // Whether the body was known at the event (an EVAL always sends it), not
+        // at the end of its batch: a reader a batch ahead may have added it since.
+        if e.readOnly, e.operation == .eval || (e.operation == .evalsha && e.bodyKnown), refusesReadOnly(id) {
             // A refused run refreshes nothing, which one recency stack cannot show.
             inexactAbove = 0
             inexactReasons.insert("EVAL_RO/EVALSHA_RO of a script with write flags, which the server refuses")

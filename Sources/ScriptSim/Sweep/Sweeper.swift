@@ -164,16 +164,17 @@ public final class Sweeper {
     }
 
     public func run(path: String) throws -> SweepReport {
-        let catalog = try ScriptCatalog()
+        let catalog = try ScriptCatalog(measureCosts: true, internBySHA1: options.internBySHA1)
         let spool = try EventSpool()
         let kind = modelKind()
         let model = kind.applies ? StackDistanceModel(catalog: catalog, client: options.clients.first?.model ?? .auto, promoteOnLoad: kind.promote) : nil
         if options.warmup != nil { model?.beginWarmup(end: nil) }
-        // Pass 1: parse and hash once; spool the events; run the model alongside.
+        // Pass 1: parse and hash once; spool the events; run the model alongside
+        // (while the reader reads the next batch).
         let reader = try Replayer.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: false,
-                                             onInvalidLine: onInvalidLine) { batch, extras, _ in
+                                             onInvalidLine: onInvalidLine, pipelined: true) { batch, extras, _ in
             try spool.append(batch)
-            model?.consume(batch, marks: extras.marks)
+            model?.consume(batch, marks: extras.marks, scripts: extras.scriptCount)
         }
         var notes: [String] = kind.why.map { [$0] } ?? []
         // Choose the limits to replay in full.

@@ -51,6 +51,9 @@ final class ArgumentSplitter {
             arguments = args
         }
         let end = line.count
+        // The unescaped arguments are never longer than the line; the slack
+        // lets the word-at-a-time copy below store whole words.
+        out.reserve(end + 8)
         var p = start
         while true {
             while p < end, Self.isBlank(line[p]) {
@@ -71,6 +74,19 @@ final class ArgumentSplitter {
                 if inDouble {
                     guard p < end else {
                         throw LineError(column: quoteColumn, message: "unterminated double-quoted argument")
+                    }
+                    // Runs without a quote or a backslash (nearly all of a body) are
+                    // copied eight bytes at a time; the byte that stops a run is
+                    // handled below. Byte by byte, this loop was a third of a replay.
+                    if let base = line.baseAddress {
+                        while p + 8 <= end {
+                            let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                            let stops = Self.quoteOrBackslash(UInt64(littleEndian: word))
+                            out.appendWord(word, keeping: stops == 0 ? 8 : stops.trailingZeroBitCount >> 3)
+                            if stops != 0 { p += stops.trailingZeroBitCount >> 3; break }
+                            p += 8
+                        }
+                        guard p < end else { continue }
                     }
                     let c = line[p]
                     if c == UInt8(ascii: "\\") {
@@ -151,6 +167,16 @@ final class ArgumentSplitter {
         }
     }
 
+    /// The high bit of each byte of `word` (first byte lowest) that is a double
+    /// quote or a backslash: exact for the lowest such byte, which is all the
+    /// splitter asks (the classic zero-byte test on `word ^ repeated byte`).
+    @inline(__always)
+    static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let q = word ^ (ones &* 0x22), b = word ^ (ones &* 0x5C)
+        return ((q &- ones) & ~q | (b &- ones) & ~b) & highs
+    }
+
     /// sdssplitargs's separators: `isspace()` in the C locale, plus NUL.
     @inline(__always)
     static func isBlank(_ c: UInt8) -> Bool {
@@ -192,6 +218,14 @@ struct ByteBuffer {
         if count == capacity { grow(to: capacity * 2) }
         base[count] = byte
         count += 1
+    }
+
+    /// Stores the 8 bytes of `word` after `count` and keeps the first `n` of
+    /// them (the caller has reserved room for the whole word).
+    @inline(__always)
+    mutating func appendWord(_ word: UInt64, keeping n: Int) {
+        UnsafeMutableRawPointer(base + count).storeBytes(of: word, as: UInt64.self)
+        count += n
     }
 
     mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {

@@ -8,13 +8,17 @@ internal import CScriptsimEngine
 /// Reads a file or standard input in large blocks and hands out one line at a
 /// time, so memory stays bounded by the longest line, never the file size.
 ///
-/// Lines end in LF or CRLF; the last line may lack its terminator.
+/// Lines end in LF or CRLF; the last line may lack its terminator. A file
+/// compressed with gzip or zstd is decompressed as it is read (known by its
+/// first bytes); standard input may be plain or gzip.
 final class LineSource {
     let path: String
     private let fd: Int32
     private let ownsDescriptor: Bool
     /// zlib's reader, for gzip files and for standard input (which may be either).
     private var gz: UnsafeMutableRawPointer?
+    /// libzstd's reader, for files that start with a zstd frame.
+    private var zstd: UnsafeMutableRawPointer?
     private var buffer = ByteBuffer(capacity: 1 << 16)
     private var scanFrom = 0
     private var eof = false
@@ -54,16 +58,22 @@ final class LineSource {
             fd = d
             ownsDescriptor = true
             if (st.st_mode & S_IFMT) == S_IFREG { fileSize = Int64(st.st_size) }
-            var magic: (UInt8, UInt8) = (0, 0)
-            if pread(d, &magic, 2, 0) == 2, magic == (0x1F, 0x8B) {
+            // Compressed by its first bytes, whatever the file is called.
+            var magic: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+            let got = pread(d, &magic, 4, 0)
+            if got >= 2, magic.0 == 0x1F, magic.1 == 0x8B {
                 gz = csim_gz_open(d)
                 fileSize = nil   // the size on disk says nothing about the events
+            } else if got == 4, magic == (0x28, 0xB5, 0x2F, 0xFD) {
+                zstd = csim_zstd_open(d)
+                fileSize = nil
             }
         }
     }
 
     deinit {
         if let gz { csim_gz_close(gz) }
+        if let zstd { csim_zstd_close(zstd) }
         if ownsDescriptor { close(fd) }
         buffer.deallocate()
     }
@@ -145,6 +155,15 @@ final class LineSource {
                 if why.hasPrefix("<fd:"), let colon = why.range(of: ": ") { why = String(why[colon.upperBound...]) }
                 throw TraceError(kind: .io, path: displayPath, line: lineNumber + 1, column: 0,
                                  message: "cannot decompress the trace: \(why) (truncated or corrupt gzip stream)")
+            }
+            if let zstd {
+                var message: UnsafePointer<CChar>?
+                let n = csim_zstd_read(zstd, buffer.base + buffer.count, buffer.capacity - buffer.count, &message)
+                if n > 0 { buffer.commit(n); bytesRead += Int64(n); return }
+                if n == 0 { eof = true; return }
+                let why = message.map { String(cString: $0) } ?? "unknown zstd error"
+                throw TraceError(kind: .io, path: displayPath, line: lineNumber + 1, column: 0,
+                                 message: "cannot decompress the trace: \(why) (truncated or corrupt zstd stream)")
             }
             let n = read(fd, buffer.base + buffer.count, buffer.capacity - buffer.count)
             if n > 0 {

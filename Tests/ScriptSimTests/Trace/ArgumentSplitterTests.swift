@@ -63,4 +63,32 @@ import Testing
         #expect(error(#"EVAL "\x4" 0"#)?.message == "invalid \\x escape: expected two hex digits")
         #expect(error(#"EVAL "abc\"#)?.message == "unterminated double-quoted argument")
     }
+
+    /// The word-at-a-time copy of quoted runs: a quote, a backslash escape or
+    /// the closing quote at every offset of the first words, with runs shorter
+    /// and longer than a word, and bytes just beside '"' and '\\' (0x21, 0x23,
+    /// 0x5B, 0x5D, and with the high bit: 0xA2, 0xDC). The expected argument is
+    /// built directly, not by escaping and splitting.
+    @Test func quotedRunsAtEveryOffset() throws {
+        let fillers: [UInt8] = [0x61, 0x21, 0x23, 0x5B, 0x5D, 0xA2, 0xDC]
+        for filler in fillers {
+            for before in 0..<20 {
+                for after in [0, 1, 7, 8, 9, 23] {
+                    for (escape, meaning) in [(Array(#"\""#.utf8), UInt8(ascii: "\"")), (Array(#"\\"#.utf8), UInt8(ascii: "\\")),
+                                              (Array(#"\n"#.utf8), 0x0A)] {
+                        let line = Array(#"EVAL ""#.utf8) + Array(repeating: filler, count: before) + escape
+                            + Array(repeating: filler, count: after) + Array(#"" 0"#.utf8)
+                        let expected = Array(repeating: filler, count: before) + [meaning] + Array(repeating: filler, count: after)
+                        let splitter = ArgumentSplitter()
+                        try line.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(LineError) in try splitter.split(b, from: 0) }
+                        #expect(splitter.arguments.count == 3)
+                        #expect(Array(splitter.argument(1)) == expected, "filler \(filler) before \(before) after \(after)")
+                        #expect(Array(splitter.argument(2)) == [UInt8(ascii: "0")])
+                    }
+                }
+            }
+        }
+        // Unterminated after a long run: the error still points at the opening quote.
+        #expect(error(#"EVAL "\#(String(repeating: "x", count: 30))"#)?.column == 6)
+    }
 }
