@@ -95,7 +95,11 @@ final class StackDistanceModel {
     /// Renumbers the live stamps 1...n in recency order and rebuilds the tree
     /// with room to spare (amortised O(1) per access).
     private func compact() {
-        let live = stacked.filter { stamp[Int($0)] != 0 }
+        // A script refreshed since the last compaction is in `stacked` once per
+        // refresh: keep it once, or its stamp would be counted again and depths
+        // would come out negative.
+        var seen = Set<ScriptID>()
+        let live = stacked.filter { stamp[Int($0)] != 0 && seen.insert($0).inserted }
         let ordered = live.sorted { stamp[Int($0)] < stamp[Int($1)] }
         let capacity = max(1 << 16, 4 * ordered.count + 2)
         tree = [Int](repeating: 0, count: capacity + 1)

@@ -72,6 +72,19 @@ import Testing
         }
     }
 
+    /// Past the model's first compaction of its recency stamps (65,536
+    /// accesses), with scripts refreshed many times in between: the model still
+    /// equals full replays (it used to count a refreshed script once per refresh
+    /// and crash on a negative depth).
+    @Test func onePassEqualsFullReplaysPastCompaction() throws {
+        let path = try generated { $0.events = 150_000; $0.scripts = 200; $0.evalShare = 1; $0.inlineShare = 0; $0.zipf = 1 }
+        let limits = [10, 50, 100, 150, 199, 500]
+        let (model, replays, exact) = try modelAndReplays(path, policy: "eval-lru", limits: limits)
+        #expect(exact.allSatisfy { $0 })
+        for (i, k) in limits.enumerated() { #expect(same(model[i], replays[i]), "entries=\(k)") }
+        #expect(replays[0].evictions > 0 && replays[5].evictions == 0)
+    }
+
     /// A redis-py client (SCRIPT LOAD + EVALSHA after NOSCRIPT): cold recoveries
     /// pin the script under every limit, so the model stays exact there and
     /// says where a recovery of a script some limits still hold makes it inexact.
