@@ -44,9 +44,9 @@ enum BodyHash {
     }
 }
 
-/// An open-addressing table from body hash to script id. Several ids may share
-/// a hash (different bodies that collide): lookups ask the caller to compare
-/// the bytes of each candidate.
+/// An open-addressing table from a 64-bit hash (of a body, or a SHA1's first
+/// 64 bits) to script ids. Several ids may share a hash (different bodies or
+/// digests that collide): lookups ask the caller to confirm each candidate.
 struct BodyTable {
     private var hashes: [UInt64]
     private var ids: [UInt32]
