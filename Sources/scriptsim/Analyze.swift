@@ -75,18 +75,7 @@ struct Analyze: ParsableCommand {
         analyzer.onInvalidLine = invalidLineReporter()
         let meter = ProgressMeter(enabled: progress ?? Stderr.isTerminal)
         analyzer.onProgress = { meter.update($0) }
-        var reports: [AnalyzeReport] = []
-        for path in traces {
-            do {
-                let report = try analyzer.analyze(path: path)
-                meter.finish()
-                warnAboutTrace(report.summary, path: report.path)
-                reports.append(report)
-            } catch {
-                meter.finish()
-                failReading(error)
-            }
-        }
+        let reports = readEach(traces, meter: meter, analyzer.analyze(path:)) { warnAboutTrace($0.summary, path: $0.path) }
         guard Stdout.write(AnalyzeRenderer(format: format, top: top).render(reports)) else {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
         }

@@ -142,18 +142,9 @@ struct Replay: ParsableCommand {
         let meter = ProgressMeter(enabled: progress ?? Stderr.isTerminal)
         replayer.onProgress = { meter.update($0) }
 
-        var reports: [TraceReport] = []
-        for path in traces {
-            do {
-                let report = try replayer.replay(path: path)
-                meter.finish()
-                warnAboutTrace(report.summary, path: report.path)
-                warnAboutWarmup(report.summary, path: report.path, warmup: warmup)
-                reports.append(report)
-            } catch {
-                meter.finish()
-                failReading(error)
-            }
+        let reports = readEach(traces, meter: meter, replayer.replay(path:)) { report in
+            warnAboutTrace(report.summary, path: report.path)
+            warnAboutWarmup(report.summary, path: report.path, warmup: warmup)
         }
         // The timeline, the plot and the report appear together or not at all.
         PendingFiles.add(replayer.pendingOutputs)

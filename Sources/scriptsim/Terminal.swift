@@ -22,6 +22,25 @@ func failReading(_ error: Error) -> Never {
     }
 }
 
+/// Reads each trace in turn with `read`, a progress line on stderr meanwhile;
+/// `warn` then sees each result once the line is cleared. A failure ends the
+/// command with its exit status (`failReading`).
+func readEach<R>(_ paths: [String], meter: ProgressMeter, _ read: (String) throws -> R, warn: (R) -> Void) -> [R] {
+    var results: [R] = []
+    for path in paths {
+        do {
+            let result = try read(path)
+            meter.finish()
+            warn(result)
+            results.append(result)
+        } catch {
+            meter.finish()
+            failReading(error)
+        }
+    }
+    return results
+}
+
 /// Prints one line on stderr and exits with `code` (sysexits.h numbers).
 func fail(_ message: String, code: Int32) -> Never {
     // During Ctrl-C handling the failure is a consequence; the handler exits with 130.

@@ -18,8 +18,6 @@ public struct AnalyzeReport: Sendable {
     public var connections: [ConnectionTally] = []
     /// Templates with two or more distinct bodies, most distinct bodies first.
     public var templates: [TemplateStats] = []
-    /// Distinct bodies that fall into those templates.
-    public var templatedBodies = 0
     /// Bodies the engine does not compile (or whose shebang the server refuses):
     /// never grouped, never cached.
     public var compileFailures = ProblemBodies()
@@ -27,6 +25,9 @@ public struct AnalyzeReport: Sendable {
     public var untokenized = ProblemBodies()
     /// The trace as sent and as it would be with each template sent as one script.
     public var whatIf: WhatIf
+
+    /// Distinct bodies that fall into those templates.
+    public var templatedBodies: Int { templates.reduce(0) { $0 + $1.distinctBodies } }
 
     public var evalBodiesCalledOnceShare: Double {
         distinctEvalBodies == 0 ? 0 : Double(evalBodiesCalledOnce) / Double(distinctEvalBodies)

@@ -105,7 +105,6 @@ public final class TraceAnalyzer {
         report.connectionCount = connections.count
         report.connections = connections.top(options.topConnections)
         report.templates = index.summaries(catalog: catalog, tallies: tallies, distinctEvalBodies: report.distinctEvalBodies)
-        report.templatedBodies = report.templates.reduce(0) { $0 + $1.distinctBodies }
         report.compileFailures = index.compileFailures
         report.untokenized = index.untokenized
         return report
