@@ -45,6 +45,28 @@ public struct Quantiles: Equatable, Sendable {
 
     public init() {}
 
+    /// From a histogram: `counts[v]` values equal to `v` (memory in the
+    /// largest value, not in how many there are).
+    init(counts: [Int]) {
+        let n = counts.reduce(0, +)
+        guard n > 0 else { return }
+        func rank(_ p: Double) -> Int {
+            let target = Swift.max(1, Int((p * Double(n)).rounded(.up)))
+            var seen = 0
+            for (v, c) in counts.enumerated() {
+                seen += c
+                if seen >= target { return v }
+            }
+            return counts.count - 1
+        }
+        count = n
+        min = counts.firstIndex { $0 > 0 } ?? 0
+        p50 = rank(0.50)
+        p90 = rank(0.90)
+        p99 = rank(0.99)
+        max = counts.lastIndex { $0 > 0 } ?? 0
+    }
+
     /// From the values, sorted in place.
     init(_ values: inout [Int]) {
         guard !values.isEmpty else { return }

@@ -42,6 +42,8 @@ public final class TraceAnalyzer {
         let index = try TemplateIndex(engine: options.engine)
         var tallies = ScriptTallies()
         var reuse = ReuseDistance()
+        // Reuse distances as a histogram: a distance is below the distinct scripts,
+        // so memory stays with them however long the trace.
         var distances: [Int] = []
         var connections = ConnectionCounter()
         var mapped: [ReplayEvent] = []
@@ -67,7 +69,10 @@ public final class TraceAnalyzer {
                         tallies.maxKeys[i] = max(tallies.maxKeys[i], keys)
                         tallies.maxArgs[i] = max(tallies.maxArgs[i], command.argumentCount - 3 - keys)
                     }
-                    if let d = reuse.call(id), event.operation == .eval { distances.append(d) }
+                    if let d = reuse.call(id), event.operation == .eval {
+                        if d >= distances.count { distances.append(contentsOf: repeatElement(0, count: d + 1 - distances.count)) }
+                        distances[d] += 1
+                    }
                 case .flush:
                     reuse.reset()
                 case .scriptLoad, .exists:
@@ -101,7 +106,7 @@ public final class TraceAnalyzer {
             if tallies.calls[id] == 1 { report.evalBodiesCalledOnce += 1 }
         }
         report.bodyBytes = Quantiles(&sizes)
-        report.reuseDistance = Quantiles(&distances)
+        report.reuseDistance = Quantiles(counts: distances)
         report.connectionCount = connections.count
         report.connections = connections.top(options.topConnections)
         report.templates = index.summaries(catalog: catalog, tallies: tallies, distinctEvalBodies: report.distinctEvalBodies)

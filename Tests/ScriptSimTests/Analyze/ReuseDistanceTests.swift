@@ -23,4 +23,16 @@ import Testing
             history.append(id)
         }
     }
+
+    /// The histogram form of the quantiles (what analyze keeps) equals the sorted-values form.
+    @Test func quantilesFromCountsEqualQuantilesFromValues() {
+        var rng = SeededRandom(seed: 9)
+        for n in [1, 2, 3, 10, 99, 100, 101, 1000] {
+            var values = (0..<n).map { _ in rng.below(rng.below(2) == 0 ? 5 : 500) }
+            var counts = [Int](repeating: 0, count: (values.max() ?? 0) + 1)
+            for v in values { counts[v] += 1 }
+            #expect(Quantiles(counts: counts) == Quantiles(&values), "n = \(n)")
+        }
+        #expect(Quantiles(counts: []) == Quantiles())
+    }
 }
