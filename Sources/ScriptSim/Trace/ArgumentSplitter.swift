@@ -21,21 +21,31 @@ final class ArgumentSplitter {
         var column: Int
     }
 
-    /// Unescaped argument bytes, reused from line to line. Manually managed so
-    /// that the pointers handed out stay valid until the next `split`.
+    /// Unescaped argument bytes and their ranges, reused from line to line.
+    /// Manually managed so that the pointers handed out stay valid until the
+    /// next `split`.
     private var bytes = ByteBuffer()
-    private(set) var arguments: [Argument] = []
+    private(set) var arguments = ArgumentList()
 
-    init() {
-        arguments.reserveCapacity(16)
+    init() {}
+
+    deinit {
+        bytes.deallocate()
+        arguments.deallocate()
     }
-
-    deinit { bytes.deallocate() }
 
     /// The bytes of argument `i`, valid until the next call to `split`.
     func argument(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         bytes.slice(arguments[i].range)
     }
+
+    /// The arguments of the last line split, valid until the next `split`.
+    var view: TraceArguments {
+        TraceArguments(bytes: bytes.base, list: arguments.base, count: arguments.count)
+    }
+
+    /// Every unescaped byte of the last line split (the arguments are ranges in it).
+    var unescaped: UnsafeBufferPointer<UInt8> { bytes.slice(0..<bytes.count) }
 
     /// Splits `line[start...]` (columns are 1-based positions in `line`).
     func split(_ line: UnsafeBufferPointer<UInt8>, from start: Int) throws(LineError) {
@@ -44,11 +54,8 @@ final class ArgumentSplitter {
         // replay's time in a profile); the copies are written back at the end.
         var out = bytes
         var args = arguments
-        // The local copy must be the array's only owner, or removeAll below
-        // allocates a new buffer for every line (it did: 1% of the hit path).
-        arguments = []
         out.removeAll()
-        args.removeAll(keepingCapacity: true)
+        args.removeAll()
         defer {
             bytes = out
             arguments = args
@@ -198,69 +205,5 @@ final class ArgumentSplitter {
 
     static func printable(_ c: UInt8) -> String {
         (0x21...0x7E).contains(c) ? String(UnicodeScalar(c)) : String(format: "x%02X", Int(c))
-    }
-}
-
-/// A growable byte buffer whose storage address only changes when it grows.
-struct ByteBuffer {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var capacity: Int
-    private(set) var count = 0
-
-    init(capacity: Int = 4096) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
-    }
-
-    func deallocate() { base.deallocate() }
-
-    mutating func removeAll() { count = 0 }
-
-    @inline(__always)
-    mutating func append(_ byte: UInt8) {
-        if count == capacity { grow(to: capacity * 2) }
-        base[count] = byte
-        count += 1
-    }
-
-    /// Stores the 8 bytes of `word` after `count` and keeps the first `n` of
-    /// them (the caller has reserved room for the whole word).
-    @inline(__always)
-    mutating func appendWord(_ word: UInt64, keeping n: Int) {
-        UnsafeMutableRawPointer(base + count).storeBytes(of: word, as: UInt64.self)
-        count += n
-    }
-
-    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
-        if count + bytes.count > capacity { grow(to: max(capacity * 2, count + bytes.count)) }
-        if let src = bytes.baseAddress { (base + count).update(from: src, count: bytes.count) }
-        count += bytes.count
-    }
-
-    /// Drops the first `n` bytes, moving the rest to the front.
-    mutating func removeFirst(_ n: Int) {
-        guard n > 0 else { return }
-        let rest = count - n
-        if rest > 0 { base.update(from: base + n, count: rest) }
-        count = rest
-    }
-
-    mutating func reserve(_ n: Int) {
-        if n > capacity { grow(to: Swift.max(capacity * 2, n)) }
-    }
-
-    /// Marks `n` more bytes, written directly after `count`, as used.
-    mutating func commit(_ n: Int) { count += n }
-
-    func slice(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
-    }
-
-    private mutating func grow(to newCapacity: Int) {
-        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        fresh.update(from: base, count: count)
-        base.deallocate()
-        base = fresh
-        capacity = newCapacity
     }
 }

@@ -128,8 +128,18 @@ final class LineSource {
     }
 
     private func tooLong() -> TraceError {
-        TraceError(path: displayPath, line: lineNumber, column: maxLineBytes + 1,
+        Self.tooLong(path: displayPath, line: lineNumber, maxLineBytes: maxLineBytes)
+    }
+
+    static func tooLong(path: String, line: Int, maxLineBytes: Int) -> TraceError {
+        TraceError(path: path, line: line, column: maxLineBytes + 1,
                    message: "line is longer than --max-body-bytes (\(maxLineBytes) bytes)")
+    }
+
+    /// The descriptor of a plain (uncompressed) regular file nothing was read
+    /// from yet, which can be read in pieces parsed in parallel instead.
+    var unreadPlainFile: Int32? {
+        gz == nil && zstd == nil && fileSize != nil && bytesRead == 0 && path != "-" ? fd : nil
     }
 
     private func findNewline(from start: Int) -> Int? {

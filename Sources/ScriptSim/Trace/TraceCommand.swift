@@ -70,11 +70,16 @@ public struct TraceCommand {
     public func argument(_ i: Int) -> UnsafeBufferPointer<UInt8> { arguments[i] }
 }
 
-/// A borrowed view of one line's arguments.
+/// A borrowed view of one line's arguments: plain pointers into the reader's
+/// buffers (the splitter's for a line read serially, a parsed chunk's for one
+/// parsed in parallel), so making a command retains nothing.
 struct TraceArguments {
-    let splitter: ArgumentSplitter
-    var count: Int { splitter.arguments.count }
-    subscript(i: Int) -> UnsafeBufferPointer<UInt8> { splitter.argument(i) }
+    let bytes: UnsafePointer<UInt8>
+    let list: UnsafePointer<ArgumentSplitter.Argument>
+    let count: Int
+    subscript(i: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: bytes + list[i].range.lowerBound, count: list[i].range.count)
+    }
 }
 
 /// A command that is not a script command but still tells the client model

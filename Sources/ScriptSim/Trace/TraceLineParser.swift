@@ -25,6 +25,17 @@ final class TraceLineParser {
 
     init() {}
 
+    /// The arguments of the last line parsed (valid until the next `parse`).
+    var lastArguments: TraceArguments { splitter.view }
+    /// The unescaped bytes those arguments are ranges of.
+    var lastUnescaped: UnsafeBufferPointer<UInt8> { splitter.unescaped }
+
+    /// Where `part` (an argument of the last line, or a piece of one) starts in `lastUnescaped`.
+    func offsetOfArgumentByte(_ part: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let p = part.baseAddress, let base = splitter.unescaped.baseAddress else { return 0 }
+        return p - base
+    }
+
     func parse(_ line: UnsafeBufferPointer<UInt8>) throws(LineError) -> Outcome {
         var p = 0
         let end = line.count
@@ -88,7 +99,7 @@ final class TraceLineParser {
             func command(_ kind: TraceCommandKind, _ payload: UnsafeBufferPointer<UInt8>,
                          flush: FlushMode = .unspecified, exists: Int = 0) -> Outcome {
                 .script(TraceCommand(kind: kind, payload: payload, flushMode: flush, existsCount: exists,
-                                     timestamp: timestamp, connection: connection, arguments: TraceArguments(splitter: splitter)))
+                                     timestamp: timestamp, connection: connection, arguments: splitter.view))
             }
             func other(_ kind: ConnectionCommand.Kind) -> Outcome {
                 .otherCommand(ConnectionCommand(kind: kind, connection: connection, timestamp: timestamp))

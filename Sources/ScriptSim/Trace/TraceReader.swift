@@ -1,3 +1,5 @@
+import Foundation
+
 /// Counts of what a trace held, by line, independent of any policy.
 public struct TraceSummary: Equatable, Sendable {
     /// Lines read, blank and comment lines included.
@@ -51,16 +53,25 @@ public struct TraceReaderOptions: Sendable {
     public var skipInvalid = false
     /// Longest line (so longest body) accepted; Redis's own `proto-max-bulk-len` is 512 MiB.
     public var maxLineBytes = 512 << 20
+    /// Threads that split and classify lines when the trace is a plain regular
+    /// file of at least two pieces (0: one per core; 1: the reading thread
+    /// alone). The result is the same whatever the number.
+    public var parseThreads = 0
+    /// Bytes per piece a parsing thread takes at a time (tests make it small
+    /// to put piece boundaries everywhere).
+    public var pieceBytes = 1 << 20
 
-    public init(skipInvalid: Bool = false, maxLineBytes: Int = 512 << 20) {
+    public init(skipInvalid: Bool = false, maxLineBytes: Int = 512 << 20, parseThreads: Int = 0) {
         self.skipInvalid = skipInvalid
         self.maxLineBytes = maxLineBytes
+        self.parseThreads = parseThreads
     }
 }
 
 /// Streams a trace file (format v1) and hands each script command to a closure.
 ///
-/// Memory is bounded by the longest line: nothing is kept from one line to the next.
+/// Memory is bounded by the longest line: nothing is kept from one line to the
+/// next (a parallel read keeps a few pieces of about `pieceBytes` in flight).
 public final class TraceReader {
     public let options: TraceReaderOptions
     public private(set) var summary = TraceSummary()
@@ -79,21 +90,40 @@ public final class TraceReader {
     public var displayPath: String { source.displayPath }
 
     /// Bytes read from the input so far.
-    public var bytesRead: Int64 { source.bytesRead }
+    public var bytesRead: Int64 { pieces?.bytesRead ?? source.bytesRead }
 
     /// Bytes of the lines processed so far.
-    public var bytesConsumed: Int64 { source.bytesConsumed }
+    public var bytesConsumed: Int64 { pieces?.bytesConsumed ?? source.bytesConsumed }
 
     /// Size of the trace when it is a regular file.
     public var fileSize: Int64? { source.fileSize }
+
+    /// Current 1-based line number (the line being processed inside `forEachCommand`).
+    public var lineNumber: Int { pieces?.lineNumber ?? source.lineNumber }
+
+    /// Where a read in parallel pieces stands (nil for a serial read).
+    private var pieces: PieceProgress?
+    private struct PieceProgress {
+        var lineNumber = 0
+        var bytesConsumed: Int64 = 0
+        var bytesRead: Int64 = 0
+    }
 
     /// Reads the trace to its end, calling `body` for each script command in order,
     /// and `other` for every other command (still counted as skipped: the client
     /// model follows transactions and connections through them).
     /// Throws `TraceError` for the first malformed line (unless skipping) and
     /// rethrows what the closures throw.
+    ///
+    /// A plain regular file is split and classified on `parseThreads` threads,
+    /// in pieces, while the calling thread takes the lines in order: the
+    /// closures run on the calling thread, in trace order, either way.
     public func forEachCommand(_ body: (TraceCommand) throws -> Void,
                                other: (ConnectionCommand) throws -> Void = { _ in }) throws {
+        if let fd = source.unreadPlainFile, let size = source.fileSize, size > Int64(options.pieceBytes) {
+            let threads = options.parseThreads > 0 ? options.parseThreads : ProcessInfo.processInfo.activeProcessorCount
+            if threads > 1 { return try forEachPiece(fd: fd, threads: threads, body, other: other) }
+        }
         while true {
             let more: Bool? = try source.nextLine { line in
                 summary.lines += 1
@@ -101,37 +131,90 @@ public final class TraceReader {
                 do throws(LineError) {
                     outcome = try parser.parse(line)
                 } catch {
-                    let located = TraceError(path: source.displayPath, line: source.lineNumber,
-                                             column: error.column, message: error.message)
-                    guard options.skipInvalid else { throw located }
-                    summary.invalid += 1
-                    onInvalidLine?(located)
+                    try refuse(error)
                     return true
                 }
-                switch outcome {
-                case .ignored: break
-                case .scriptInternal: summary.skippedScriptInternal += 1
-                case .otherCommand(let command):
-                    summary.skippedOther += 1
-                    try other(command)
-                case .script(let command):
-                    summary[command.kind] += 1
-                    if let t = command.timestamp {
-                        if summary.firstTimestamp == nil { summary.firstTimestamp = t }
-                        summary.lastTimestamp = t
-                    }
-                    switch command.kind {
-                    case .eval, .evalReadOnly, .scriptLoad: summary.bodyBytesSent += command.payload.count
-                    default: break
-                    }
-                    try body(command)
-                }
+                try deliver(outcome, body, other: other)
                 return true
             }
             if more == nil {
                 summary.lastLineUnterminated = source.lastLineUnterminated
                 return
             }
+        }
+    }
+
+    /// The parallel read: pieces parsed ahead by the pool, taken here in order.
+    private func forEachPiece(fd: Int32, threads: Int, _ body: (TraceCommand) throws -> Void,
+                              other: (ConnectionCommand) throws -> Void) throws {
+        let pool = ChunkParserPool(fd: fd, chunkBytes: options.pieceBytes, maxLineBytes: options.maxLineBytes,
+                                   skipInvalid: options.skipInvalid, threads: threads)
+        defer { pool.stop() }
+        var progress = PieceProgress()
+        pieces = progress
+        while true {
+            let chunk = pool.next()
+            defer { pool.recycle(chunk) }
+            progress.bytesRead = chunk.bytesRead
+            for i in chunk.lines.indices {
+                let line = chunk.lines[i]
+                progress.lineNumber += 1
+                progress.bytesConsumed += Int64(line.consumed)
+                pieces = progress
+                switch line.tag {
+                case .tooLong:
+                    throw LineSource.tooLong(path: displayPath, line: progress.lineNumber, maxLineBytes: options.maxLineBytes)
+                case .invalid:
+                    summary.lines += 1
+                    try refuse(chunk.errors[line.payloadOffset])
+                default:
+                    summary.lines += 1
+                    try deliver(chunk.outcome(at: i), body, other: other)
+                }
+            }
+            pieces = progress
+            switch chunk.end {
+            case .lines: continue
+            case .end: return
+            case .tail:
+                summary.lastLineUnterminated = true
+                return
+            case .tooLong:
+                throw LineSource.tooLong(path: displayPath, line: progress.lineNumber + 1, maxLineBytes: options.maxLineBytes)
+            case .failed(let why):
+                throw TraceError(kind: .io, path: displayPath, line: progress.lineNumber + 1, column: 0, message: "read failed: \(why)")
+            }
+        }
+    }
+
+    /// A malformed line: skipped and reported under `skipInvalid`, else the error.
+    private func refuse(_ error: LineError) throws {
+        let located = TraceError(path: displayPath, line: lineNumber, column: error.column, message: error.message)
+        guard options.skipInvalid else { throw located }
+        summary.invalid += 1
+        onInvalidLine?(located)
+    }
+
+    /// Counts a parsed line and hands it on.
+    private func deliver(_ outcome: TraceLineParser.Outcome, _ body: (TraceCommand) throws -> Void,
+                         other: (ConnectionCommand) throws -> Void) throws {
+        switch outcome {
+        case .ignored: break
+        case .scriptInternal: summary.skippedScriptInternal += 1
+        case .otherCommand(let command):
+            summary.skippedOther += 1
+            try other(command)
+        case .script(let command):
+            summary[command.kind] += 1
+            if let t = command.timestamp {
+                if summary.firstTimestamp == nil { summary.firstTimestamp = t }
+                summary.lastTimestamp = t
+            }
+            switch command.kind {
+            case .eval, .evalReadOnly, .scriptLoad: summary.bodyBytesSent += command.payload.count
+            default: break
+            }
+            try body(command)
         }
     }
 
@@ -154,7 +237,4 @@ public final class TraceReader {
         summary.recoveryWindowExpired = counts.expired
         summary.callsInTransaction = counts.inTransaction
     }
-
-    /// Current 1-based line number (the line being processed inside `forEachCommand`).
-    public var lineNumber: Int { source.lineNumber }
 }

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a plain regular file in pieces that end at a line boundary, so each
+/// piece can be parsed on its own core: every line of a piece is whole, and
+/// the unfinished line at its end starts the next piece.
+///
+/// Only the thread that holds the parser pool's lock calls `next`, so pieces
+/// come out in file order.
+struct ChunkSource {
+    /// How a piece ended.
+    enum End {
+        /// Whole lines, the last one ending in a line feed.
+        case lines
+        /// The file's last line, without a line feed.
+        case tail
+        /// A line longer than `maxLineBytes` starts here (nothing else is in the piece).
+        case tooLong
+        /// The file ended.
+        case end
+        /// `read` failed: why.
+        case failed(String)
+    }
+
+    let fd: Int32
+    let chunkBytes: Int
+    let maxLineBytes: Int
+    /// The unfinished line after the last piece handed out.
+    private var carry: ByteBuffer
+    private var eof = false
+    /// Bytes read from the file so far.
+    private(set) var bytesRead: Int64 = 0
+
+    init(fd: Int32, chunkBytes: Int, maxLineBytes: Int) {
+        self.fd = fd
+        self.chunkBytes = chunkBytes
+        self.maxLineBytes = maxLineBytes
+        carry = ByteBuffer(capacity: 1 << 12)
+    }
+
+    func deallocate() { carry.deallocate() }
+
+    /// Fills `raw` (emptied first) with the next piece.
+    mutating func next(into raw: inout ByteBuffer) -> End {
+        raw.removeAll()
+        raw.append(contentsOf: carry.slice(0..<carry.count))
+        carry.removeAll()
+        var searched = 0
+        var target = chunkBytes
+        while true {
+            if let why = fill(&raw, to: target) { return .failed(why) }
+            if let last = Self.lastNewline(in: raw, after: searched) {
+                let cut = last + 1
+                carry.append(contentsOf: raw.slice(cut..<raw.count))
+                raw.truncate(to: cut)
+                return .lines
+            }
+            searched = raw.count
+            if eof { return raw.count == 0 ? .end : .tail }
+            // One unfinished line fills the piece: read on, unless it is already too long.
+            if raw.count > maxLineBytes + 1 { return .tooLong }
+            target = raw.count + chunkBytes
+        }
+    }
+
+    /// The last line feed in `raw[from...]` (the scan is short: from the end
+    /// back to the last line's start).
+    private static func lastNewline(in raw: ByteBuffer, after from: Int) -> Int? {
+        var i = raw.count
+        while i > from {
+            i -= 1
+            if raw.base[i] == 0x0A { return i }
+        }
+        return nil
+    }
+
+    /// Reads until `raw` holds `target` bytes or the file ends; why `read` failed, if it did.
+    private mutating func fill(_ raw: inout ByteBuffer, to target: Int) -> String? {
+        while raw.count < target, !eof {
+            raw.reserve(target)
+            let n = read(fd, raw.base + raw.count, raw.capacity - raw.count)
+            if n > 0 {
+                raw.commit(n)
+                bytesRead += Int64(n)
+            } else if n == 0 {
+                eof = true
+            } else if errno != EINTR {
+                return String(cString: strerror(errno))
+            }
+        }
+        return nil
+    }
+}

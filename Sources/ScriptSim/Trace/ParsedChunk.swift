@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One piece of a trace file, parsed on a worker thread: every line's outcome,
+/// with offsets in place of the parser's pointers, and the bytes they point
+/// into. The reading thread turns each line back into the very `Outcome` a
+/// serial read gives (`outcome(at:)`), in trace order, so everything after
+/// the parser (counting, errors, interning) is the serial code.
+///
+/// A chunk is reused: the pool hands it back to a worker once the reading
+/// thread is done with it, so its buffers are allocated once per run.
+final class ParsedChunk {
+    /// One line as the parser left it.
+    struct Line {
+        enum Tag: UInt8 {
+            case ignored, scriptInternal, other, script
+            /// The parser refused the line: `errors[payloadOffset]`.
+            case invalid
+            /// Longer than `maxLineBytes`.
+            case tooLong
+        }
+        var tag: Tag
+        var kind: TraceCommandKind = .eval
+        var otherKind: ConnectionCommand.Kind = .other
+        var flushMode: FlushMode = .unspecified
+        /// Bytes of the line with its terminator.
+        var consumed: Int
+        var existsCount = 0
+        var timestamp: Double?
+        /// The MONITOR client, in `raw`.
+        var connectionOffset = 0, connectionCount = 0
+        /// The payload (or a library name), in `bytes`.
+        var payloadOffset = 0, payloadCount = 0
+        /// The arguments, in `arguments`.
+        var firstArgument = 0, argumentCount = 0
+    }
+
+    /// The piece as read from the file.
+    var raw = ByteBuffer(capacity: 1 << 16)
+    /// How the piece ended (set by the source).
+    var end: ChunkSource.End = .end
+    /// The pieces' order in the file.
+    var sequence = 0
+    /// The file offset after the piece (for progress).
+    var bytesRead: Int64 = 0
+    private(set) var lines: [Line] = []
+    private(set) var errors: [LineError] = []
+    /// Unescaped arguments of the piece's commands, and their ranges.
+    private var bytes = ByteBuffer(capacity: 1 << 16)
+    private var arguments = ArgumentList(capacity: 1 << 10)
+
+    deinit {
+        raw.deallocate()
+        bytes.deallocate()
+        arguments.deallocate()
+    }
+
+    /// Parses every line of `raw`; stops after a line a serial read would stop at.
+    func parse(with parser: TraceLineParser, skipInvalid: Bool, maxLineBytes: Int) {
+        lines.removeAll(keepingCapacity: true)
+        errors.removeAll(keepingCapacity: true)
+        bytes.removeAll()
+        arguments.removeAll()
+        switch end {
+        case .lines, .tail: break
+        default: return
+        }
+        let n = raw.count
+        var start = 0
+        while start < n {
+            let hit = memchr(raw.base + start, 0x0A, n - start)
+            let newline = hit.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) - raw.base } ?? n
+            var end = newline
+            if end > start, raw.base[end - 1] == 0x0D { end -= 1 }
+            let consumed = min(newline + 1, n) - start
+            guard end - start <= maxLineBytes else {
+                lines.append(Line(tag: .tooLong, consumed: consumed))
+                return
+            }
+            var line = raw.slice(start..<end)
+            // The byte-order mark, as LineSource drops it before the file's first line.
+            if sequence == 0, lines.isEmpty, line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
+                line = UnsafeBufferPointer(rebasing: line[3...])
+            }
+            start = newline + 1
+            do throws(LineError) {
+                let outcome = try parser.parse(line)
+                lines.append(record(outcome, consumed: consumed, parser: parser))
+            } catch {
+                lines.append(Line(tag: .invalid, consumed: consumed, payloadOffset: errors.count))
+                errors.append(error)
+                if !skipInvalid { return }
+            }
+        }
+    }
+
+    /// The line with its pointers turned into offsets (and the splitter's bytes copied).
+    private func record(_ outcome: TraceLineParser.Outcome, consumed: Int, parser: TraceLineParser) -> Line {
+        var line = Line(tag: .ignored, consumed: consumed)
+        switch outcome {
+        case .ignored: break
+        case .scriptInternal: line.tag = .scriptInternal
+        case .otherCommand(let c):
+            line.tag = .other
+            line.otherKind = c.kind
+            line.timestamp = c.timestamp
+            (line.connectionOffset, line.connectionCount) = offset(in: raw, c.connection)
+            if c.kind == .libraryName {
+                let base = copyArguments(of: parser)
+                (line.payloadOffset, line.payloadCount) = (base + parser.offsetOfArgumentByte(c.argument), c.argument.count)
+            }
+        case .script(let c):
+            line.tag = .script
+            line.kind = c.kind
+            line.flushMode = c.flushMode
+            line.existsCount = c.existsCount
+            line.timestamp = c.timestamp
+            (line.connectionOffset, line.connectionCount) = offset(in: raw, c.connection)
+            line.firstArgument = arguments.count
+            line.argumentCount = c.argumentCount
+            let base = copyArguments(of: parser)
+            (line.payloadOffset, line.payloadCount) = (base + parser.offsetOfArgumentByte(c.payload), c.payload.count)
+        }
+        return line
+    }
+
+    /// Appends the splitter's bytes and ranges; where its bytes start in `bytes`.
+    private func copyArguments(of parser: TraceLineParser) -> Int {
+        let base = bytes.count
+        let view = parser.lastArguments
+        bytes.append(contentsOf: parser.lastUnescaped)
+        for i in 0..<view.count {
+            var a = view.list[i]
+            a.range = (a.range.lowerBound + base)..<(a.range.upperBound + base)
+            arguments.append(a)
+        }
+        return base
+    }
+
+    private func offset(in buffer: ByteBuffer, _ part: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
+        guard let p = part.baseAddress, !part.isEmpty else { return (0, 0) }
+        return (UnsafeMutablePointer(mutating: p) - buffer.base, part.count)
+    }
+
+    /// Line `i` as the parser gave it, its pointers into this chunk (valid
+    /// until the chunk goes back to the pool).
+    func outcome(at i: Int) -> TraceLineParser.Outcome {
+        let line = lines[i]
+        let connection = UnsafeBufferPointer(start: line.connectionCount == 0 ? nil : UnsafePointer(raw.base + line.connectionOffset),
+                                             count: line.connectionCount)
+        let payload = UnsafeBufferPointer(start: UnsafePointer(bytes.base + line.payloadOffset), count: line.payloadCount)
+        switch line.tag {
+        case .ignored, .invalid, .tooLong: return .ignored
+        case .scriptInternal: return .scriptInternal
+        case .other:
+            return .otherCommand(ConnectionCommand(kind: line.otherKind, connection: connection, timestamp: line.timestamp,
+                                                   argument: line.otherKind == .libraryName ? payload : UnsafeBufferPointer(start: nil, count: 0)))
+        case .script:
+            let view = TraceArguments(bytes: bytes.base, list: arguments.base + line.firstArgument, count: line.argumentCount)
+            return .script(TraceCommand(kind: line.kind, payload: payload, flushMode: line.flushMode, existsCount: line.existsCount,
+                                        timestamp: line.timestamp, connection: connection, arguments: view))
+        }
+    }
+}
