@@ -154,13 +154,14 @@ extension Replayer {
     static func event(for command: TraceCommand, catalog: ScriptCatalog) -> ReplayEvent {
         switch command.kind {
         case .eval, .evalReadOnly:
-            return ReplayEvent(operation: .eval, script: catalog.intern(body: command.payload), readOnly: command.kind == .evalReadOnly)
+            return ReplayEvent(operation: .eval, script: catalog.intern(body: command.payload, digest: command.digest),
+                               readOnly: command.kind == .evalReadOnly)
         case .evalsha, .evalshaReadOnly:
-            let id = catalog.intern(sha: command.payload)
+            let id = catalog.intern(sha: command.payload, digest: command.digest)
             return ReplayEvent(operation: .evalsha, script: id, bodyKnown: catalog.hasBody(id),
                                readOnly: command.kind == .evalshaReadOnly)
         case .scriptLoad:
-            return ReplayEvent(operation: .scriptLoad, script: catalog.intern(body: command.payload))
+            return ReplayEvent(operation: .scriptLoad, script: catalog.intern(body: command.payload, digest: command.digest))
         case .scriptFlush:
             return ReplayEvent(operation: .flush, flushMode: command.flushMode)
         case .scriptExists:

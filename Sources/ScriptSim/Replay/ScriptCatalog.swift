@@ -75,9 +75,10 @@ public final class ScriptCatalog {
     /// replay: they use the count published with their batch.
     public var count: Int { entries.count }
 
-    /// Interns a body sent with EVAL or SCRIPT LOAD.
-    func intern(body: UnsafeBufferPointer<UInt8>) -> ScriptID {
-        let id = known(body)
+    /// Interns a body sent with EVAL or SCRIPT LOAD (`digest`: its fast hash,
+    /// when a parsing thread already worked it out).
+    func intern(body: UnsafeBufferPointer<UInt8>, digest: PayloadDigest = .none) -> ScriptID {
+        let id = known(body, digest: digest)
         let e = entries.pointer(Int(id))
         if !e.pointee.sentInTrace {
             e.pointee.sentInTrace = true
@@ -92,9 +93,10 @@ public final class ScriptCatalog {
     @discardableResult
     func preload(body: UnsafeBufferPointer<UInt8>) -> ScriptID { known(body) }
 
-    private func known(_ body: UnsafeBufferPointer<UInt8>) -> ScriptID {
+    private func known(_ body: UnsafeBufferPointer<UInt8>, digest: PayloadDigest = .none) -> ScriptID {
         if internBySHA1 { return bySHA1(body, hash: nil) }
-        let h = BodyHash.hash(body)
+        let h: UInt64
+        if case .body(let given) = digest { h = given } else { h = BodyHash.hash(body) }
         if let id = bodies.find(h, matches: { same(body, as: $0) }) { return id }
         return bySHA1(body, hash: h)
     }
@@ -126,8 +128,11 @@ public final class ScriptCatalog {
 
     /// Interns a SHA sent with EVALSHA. One that is not 40 hex digits matches
     /// no script on a server (NOSCRIPT): all such share one id that never gets a body.
-    func intern(sha hex: UnsafeBufferPointer<UInt8>) -> ScriptID {
-        guard let key = SHA1Key(hex: hex) else {
+    /// (`digest`: the SHA1 parsed already by a parsing thread.)
+    func intern(sha hex: UnsafeBufferPointer<UInt8>, digest: PayloadDigest = .none) -> ScriptID {
+        let parsed: SHA1Key?
+        if case .sha(let given) = digest { parsed = given } else { parsed = SHA1Key(hex: hex) }
+        guard let key = parsed else {
             if let id = invalidSHA { return id }
             let id = ScriptID(appendEntry(Entry(sha: SHA1Key(bytes: [UInt8](repeating: 0, count: 20)))))
             invalidSHA = id

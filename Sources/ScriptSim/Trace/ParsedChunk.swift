@@ -36,6 +36,8 @@ final class ParsedChunk {
         var payloadOffset = 0, payloadCount = 0
         /// The arguments, in `arguments`.
         var firstArgument = 0, argumentCount = 0
+        /// Worked out here, on the parsing thread.
+        var digest = PayloadDigest.none
     }
 
     /// The piece as read from the file.
@@ -123,6 +125,7 @@ final class ParsedChunk {
             line.argumentCount = c.argumentCount
             let base = copyArguments(of: parser)
             (line.payloadOffset, line.payloadCount) = (base + parser.offsetOfArgumentByte(c.payload), c.payload.count)
+            line.digest = PayloadDigest(c.kind, c.payload)
         }
         return line
     }
@@ -161,7 +164,7 @@ final class ParsedChunk {
         case .script:
             let view = TraceArguments(bytes: bytes.base, list: arguments.base + line.firstArgument, count: line.argumentCount)
             return .script(TraceCommand(kind: line.kind, payload: payload, flushMode: line.flushMode, existsCount: line.existsCount,
-                                        timestamp: line.timestamp, connection: connection, arguments: view))
+                                        timestamp: line.timestamp, connection: connection, arguments: view, digest: line.digest))
         }
     }
 }

@@ -62,12 +62,33 @@ public struct TraceCommand {
     /// Every argument of the command as traced (name first), for sending it
     /// to a real server. Valid during the callback only.
     var arguments: TraceArguments
+    /// The payload's hash, when a parsing thread worked it out ahead of the
+    /// reading thread (a parallel read); `.none` on a serial read.
+    var digest: PayloadDigest = .none
 
     /// How many arguments the command has, its name included.
     public var argumentCount: Int { arguments.count }
 
     /// Argument `i` (0 is the command name) as traced, unescaped. Valid during the callback only.
     public func argument(_ i: Int) -> UnsafeBufferPointer<UInt8> { arguments[i] }
+}
+
+/// What a parsing thread works out about a payload so the reading thread (the
+/// one that interns scripts, in trace order) need not: a body's fast hash
+/// (`BodyHash`), or the SHA1 an EVALSHA names (nil when not 40 hex digits).
+enum PayloadDigest {
+    case none
+    case body(UInt64)
+    case sha(SHA1Key?)
+
+    /// The digest of `payload` for a command of `kind`.
+    init(_ kind: TraceCommandKind, _ payload: UnsafeBufferPointer<UInt8>) {
+        switch kind {
+        case .eval, .evalReadOnly, .scriptLoad: self = .body(BodyHash.hash(payload))
+        case .evalsha, .evalshaReadOnly: self = .sha(SHA1Key(hex: payload))
+        case .scriptFlush, .scriptExists: self = .none
+        }
+    }
 }
 
 /// A borrowed view of one line's arguments: plain pointers into the reader's

@@ -196,12 +196,34 @@ final class TraceLineParser {
         return true
     }
 
-    /// A signed decimal integer as Redis's string2ll accepts it (no blanks, no '+').
+    /// A signed decimal integer as Redis's string2ll accepts it: an optional
+    /// '-', then digits without a leading zero ("0" alone is fine), no blanks,
+    /// no '+', within 64 bits. (Read digit by digit: numkeys is on every call.)
     static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
-        let s = String(decoding: bytes, as: UTF8.self)
-        if s.hasPrefix("+") || (s.count > 1 && (s.hasPrefix("0") || s.hasPrefix("-0"))) { return nil }
-        return Int(s)
+        let n = bytes.count
+        guard n > 0, n <= 20 else { return nil }
+        var i = 0
+        let negative = bytes[0] == UInt8(ascii: "-")
+        if negative {
+            guard n > 1 else { return nil }
+            i = 1
+        }
+        if bytes[i] == UInt8(ascii: "0") { return n == 1 ? 0 : nil }
+        var value: UInt64 = 0
+        while i < n {
+            let digit = bytes[i] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
+            guard !o1, !o2 else { return nil }
+            value = sum
+            i += 1
+        }
+        if negative {
+            guard value <= UInt64(Int.max) + 1 else { return nil }
+            return value == UInt64(Int.max) + 1 ? Int.min : -Int(value)
+        }
+        return value <= UInt64(Int.max) ? Int(value) : nil
     }
 
     /// An argument as it may be shown in a message: quoted, escaped, cut at 40 bytes.

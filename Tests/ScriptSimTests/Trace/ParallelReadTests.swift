@@ -23,6 +23,13 @@ import Testing
                 out += "\(c.timestamp.map { "\($0)" } ?? "-") \(b64(c.connection)) ["
                 for i in 0..<c.argumentCount { out += b64(c.argument(i)) + "," }
                 out += "]\n"
+                // A digest worked out ahead (parallel reads) must be the payload's own.
+                switch (c.digest, PayloadDigest(c.kind, c.payload)) {
+                case (.none, _): break
+                case (.body(let h), .body(let own)) where h == own: break
+                case (.sha(let k), .sha(let own)) where k == own: break
+                default: out += "wrong digest\n"
+                }
             }, other: { c in
                 out += "\(reader.lineNumber) \(reader.bytesConsumed) other \(c.kind) \(b64(c.connection)) "
                 out += "\(c.timestamp.map { "\($0)" } ?? "-") \(b64(c.argument))\n"

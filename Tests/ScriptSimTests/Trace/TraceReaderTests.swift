@@ -160,6 +160,29 @@ import Testing
         let (seen, _) = try read("EVAL \"return 1\" 0\nEVAL \"return '\(body)'\" 0\nEVAL \"return 2\" 0\n")
         #expect(seen.map(\.payload.count) == [8, (3 << 20) + 9, 8])
     }
+
+    /// numkeys is read as Redis's string2ll reads it; the digit-by-digit reader
+    /// agrees with the definition (Swift's own Int parser, with string2ll's
+    /// refusals of '+', leading zeros and "-0") on edge cases and random strings.
+    @Test func numkeysIsReadAsString2llReadsIt() {
+        func reference(_ s: String) -> Int? {
+            guard !s.isEmpty, s.utf8.count <= 20 else { return nil }
+            if s.hasPrefix("+") || (s.count > 1 && (s.hasPrefix("0") || s.hasPrefix("-0"))) { return nil }
+            return Int(s)
+        }
+        var cases = ["0", "-0", "00", "01", "-01", "1", "-1", "+1", "-", "", " 1", "1 ", "1a", "9223372036854775807",
+                     "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "99999999999999999999",
+                     "-9999999999999999999", "123456789012345678901", "1-", "--1", "0x10"]
+        var rng = SeededRandom(seed: 7)
+        let alphabet = Array("0123456789-+ a")
+        for _ in 0..<20_000 {
+            cases.append(String((0..<rng.below(22)).map { _ in alphabet[rng.below(alphabet.count)] }))
+        }
+        for c in cases {
+            let bytes = Array(c.utf8)
+            #expect(bytes.withUnsafeBufferPointer { TraceLineParser.integer($0) } == reference(c), "\(c)")
+        }
+    }
 }
 
 @Suite struct GzipInputTests {
