@@ -89,8 +89,15 @@ struct RecoveryFolder<Extra> {
         event.inTransaction = state.inMulti
         if state.inMulti, event.operation == .evalsha || event.operation == .eval { counts.inTransaction += 1 }
         if event.operation == .evalsha { event.autoRecovery = state.recorded ?? state.library ?? .eval }
+        let waits = fold && c != 0 && event.operation == .evalsha && !state.inMulti && !surelyCached
+        if !waits, head == calls.count {
+            // Nothing is held back (so nothing is pending) and this call will
+            // not be: it goes straight out (every call of a trace of typed lines).
+            try emit(Call(event: event, extra: extra))
+            return
+        }
         calls.append(Call(event: event, extra: extra))
-        if fold, c != 0, event.operation == .evalsha, !state.inMulti, !surelyCached {
+        if waits {
             let index = base + calls.count - 1
             connections[c].pending = index
             connections[c].stage = .sent

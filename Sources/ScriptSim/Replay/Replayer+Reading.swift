@@ -39,7 +39,9 @@ extension Replayer {
                            observe: ((TraceCommand, ReplayEvent) throws -> Void)? = nil,
                            pipelined: Bool = false,
                            _ handle: (UnsafeBufferPointer<ReplayEvent>, BatchExtras, ReadProgress) throws -> Void) throws -> TraceReader {
-        let reader = try TraceReader(path: path, options: options.reader)
+        var readerOptions = options.reader
+        readerOptions.payloadDigests = true
+        let reader = try TraceReader(path: path, options: readerOptions)
         guard pipelined else {
             reader.onInvalidLine = onInvalidLine
             try produce(reader, options: options, catalog: catalog, keepTimestamps: keepTimestamps, observe: observe) { events, extras in

@@ -23,32 +23,40 @@ struct SHA1Key: Hashable {
         self.a = a; self.b = b; self.c = c
     }
 
-    /// From 40 hex digits, either case (Redis's lookups ignore case). Parsed
-    /// straight into the three words, without a branch per digit that can
-    /// fail: every EVALSHA line comes through here (a temporary array and
-    /// an optional per digit showed in the hit path's profile).
+    /// From 40 hex digits, either case (Redis's lookups ignore case). Eight
+    /// digits at a time, as one 64-bit word: every EVALSHA line comes through
+    /// here (digit by digit it was 5% of the hit path's profile).
     init?(hex: UnsafeBufferPointer<UInt8>) {
-        guard hex.count == 40 else { return nil }
-        var bad: UInt8 = 0
-        func word(_ from: Int, _ digits: Int) -> UInt64 {
-            var v: UInt64 = 0
-            for i in from..<(from + digits) {
-                let n = Self.nibble(hex[i])
-                bad |= n
-                v = v << 4 | UInt64(n & 0x0F)
-            }
-            return v
+        guard hex.count == 40, let base = hex.baseAddress else { return nil }
+        func word(_ at: Int) -> UInt64? {
+            Self.digits(UInt64(littleEndian: UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)))
         }
-        let a = word(0, 16), b = word(16, 16), c = word(32, 8)
-        guard bad & 0xF0 == 0 else { return nil }
-        self.a = a; self.b = b; self.c = UInt32(c)
+        guard let a0 = word(0), let a1 = word(8), let b0 = word(16), let b1 = word(24), let c = word(32) else { return nil }
+        a = a0 << 32 | a1
+        b = b0 << 32 | b1
+        self.c = UInt32(c)
     }
 
-    /// A hex digit's value, or 0xFF for any other byte.
+    /// The value of eight hex digits (the first in the lowest byte), or nil if
+    /// any byte is not one. Per byte, in parallel: lowercase it, test the two
+    /// ranges, take the low nibble (+9 for a letter), then gather the nibbles.
     @inline(__always)
-    static func nibble(_ c: UInt8) -> UInt8 {
-        let digit = c &- UInt8(ascii: "0"), letter = (c | 0x20) &- UInt8(ascii: "a")
-        return digit < 10 ? digit : letter < 6 ? letter &+ 10 : 0xFF
+    static func digits(_ w: UInt64) -> UInt64? {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs = ones &* 0x80
+        guard w & highs == 0 else { return nil }
+        let lower = w | (ones &* 0x20)
+        // A byte x < 0x80 lies in [lo, hi] when x + (0x7F - hi) keeps the high bit clear and x + (0x80 - lo) sets it.
+        func within(_ lo: UInt64, _ hi: UInt64) -> UInt64 {
+            ~(w &+ ones &* (0x7F - hi)) & (w &+ ones &* (0x80 - lo)) & highs
+        }
+        func withinLower(_ lo: UInt64, _ hi: UInt64) -> UInt64 {
+            ~(lower &+ ones &* (0x7F - hi)) & (lower &+ ones &* (0x80 - lo)) & highs
+        }
+        guard within(0x30, 0x39) | withinLower(0x61, 0x66) == highs else { return nil }
+        let values = (lower & (ones &* 0x0F)) &+ ((lower >> 6) & ones) &* 9
+        let pairs = ((values << 4) | (values >> 8)) & 0x00FF_00FF_00FF_00FF
+        let quads = (pairs | pairs >> 8) & 0x0000_FFFF_0000_FFFF
+        return UInt64(UInt32(truncatingIfNeeded: quads | quads >> 16).byteSwapped)
     }
 
     /// 40 lowercase hex digits, as Redis's `sha1hex` writes them.

@@ -24,46 +24,44 @@ final class ArgumentSplitter {
     /// Unescaped argument bytes and their ranges, reused from line to line.
     /// Manually managed so that the pointers handed out stay valid until the
     /// next `split`.
-    private var bytes = ByteBuffer()
-    private(set) var arguments = ArgumentList()
+    private var storage = ArgumentStorage()
 
     init() {}
 
-    deinit {
-        bytes.deallocate()
-        arguments.deallocate()
-    }
+    deinit { storage.deallocate() }
+
+    var arguments: ArgumentList { storage.list }
 
     /// The bytes of argument `i`, valid until the next call to `split`.
-    func argument(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-        bytes.slice(arguments[i].range)
-    }
+    func argument(_ i: Int) -> UnsafeBufferPointer<UInt8> { storage.view(from: 0)[i] }
 
     /// The arguments of the last line split, valid until the next `split`.
-    var view: TraceArguments {
-        TraceArguments(bytes: bytes.base, list: arguments.base, count: arguments.count)
-    }
-
-    /// Every unescaped byte of the last line split (the arguments are ranges in it).
-    var unescaped: UnsafeBufferPointer<UInt8> { bytes.slice(0..<bytes.count) }
+    var view: TraceArguments { storage.view(from: 0) }
 
     /// Splits `line[start...]` (columns are 1-based positions in `line`).
     func split(_ line: UnsafeBufferPointer<UInt8>, from start: Int) throws(LineError) {
-        // Work on local copies: the class's stored properties would cost a
+        // Work on a local copy: the class's stored property would cost a
         // dynamic exclusivity check on every byte appended (a quarter of the
-        // replay's time in a profile); the copies are written back at the end.
-        var out = bytes
-        var args = arguments
-        out.removeAll()
-        args.removeAll()
+        // replay's time in a profile); the copy is written back at the end.
+        var local = storage
+        local.removeAll()
+        defer { storage = local }
+        try Self.split(line, from: start, appendingTo: &local)
+    }
+
+    /// Splits `line[start...]`, appending its arguments to `storage` (a
+    /// parsed chunk keeps every line's arguments in one storage, uncopied).
+    static func split(_ line: UnsafeBufferPointer<UInt8>, from start: Int, appendingTo storage: inout ArgumentStorage) throws(LineError) {
+        var out = storage.bytes
+        var args = storage.list
         defer {
-            bytes = out
-            arguments = args
+            storage.bytes = out
+            storage.list = args
         }
         let end = line.count
         // The unescaped arguments are never longer than the line; the slack
         // lets the word-at-a-time copy below store whole words.
-        out.reserve(end + 8)
+        out.reserve(out.count + end + 8)
         var p = start
         while true {
             while p < end, Self.isBlank(line[p]) {

@@ -90,6 +90,8 @@ struct ArgumentList: RandomAccessCollection {
 
     mutating func removeAll() { count = 0 }
 
+    mutating func truncate(to n: Int) { count = Swift.min(count, n) }
+
     mutating func append(_ argument: ArgumentSplitter.Argument) {
         if count == capacity {
             let fresh = UnsafeMutablePointer<ArgumentSplitter.Argument>.allocate(capacity: capacity * 2)
@@ -100,5 +102,46 @@ struct ArgumentList: RandomAccessCollection {
         }
         (base + count).initialize(to: argument)
         count += 1
+    }
+}
+
+/// A line's (or a chunk's lines') unescaped arguments: the bytes and the
+/// ranges in them. Managed by hand: copies share the storage.
+struct ArgumentStorage {
+    var bytes = ByteBuffer()
+    var list = ArgumentList()
+
+    init() {}
+
+    init(bytes: Int, arguments: Int) {
+        self.bytes = ByteBuffer(capacity: bytes)
+        list = ArgumentList(capacity: arguments)
+    }
+
+    func deallocate() {
+        bytes.deallocate()
+        list.deallocate()
+    }
+
+    mutating func removeAll() {
+        bytes.removeAll()
+        list.removeAll()
+    }
+
+    /// Forgets what was appended after `bytes` bytes and `arguments` arguments.
+    mutating func truncate(bytes n: Int, arguments k: Int) {
+        bytes.truncate(to: n)
+        list.truncate(to: k)
+    }
+
+    /// The arguments from `first` on, as plain pointers (valid until the storage grows).
+    func view(from first: Int) -> TraceArguments {
+        TraceArguments(bytes: bytes.base, list: list.base + first, count: list.count - first)
+    }
+
+    /// Where `part` (a piece of these bytes) starts in them.
+    func offset(of part: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let p = part.baseAddress else { return 0 }
+        return UnsafeMutablePointer(mutating: p) - bytes.base
     }
 }

@@ -12,6 +12,7 @@ final class ChunkParserPool {
     private let condition = NSCondition()
     private var source: ChunkSource
     private let skipInvalid: Bool
+    private let digests: Bool
     private let maxLineBytes: Int
     private let window: Int
     /// Parsed pieces not yet handed out, by sequence.
@@ -24,9 +25,10 @@ final class ChunkParserPool {
     private var stopped = false
     private var running = 0
 
-    init(fd: Int32, chunkBytes: Int, maxLineBytes: Int, skipInvalid: Bool, threads: Int) {
+    init(fd: Int32, chunkBytes: Int, maxLineBytes: Int, skipInvalid: Bool, digests: Bool, threads: Int) {
         source = ChunkSource(fd: fd, chunkBytes: chunkBytes, maxLineBytes: maxLineBytes)
         self.skipInvalid = skipInvalid
+        self.digests = digests
         self.maxLineBytes = maxLineBytes
         window = 2 * threads
         running = threads
@@ -82,7 +84,7 @@ final class ChunkParserPool {
             default: sourceDone = true
             }
             condition.unlock()
-            chunk.parse(with: parser, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes)
+            chunk.parse(with: parser, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes, digests: digests)
             condition.lock()
             ready[chunk.sequence] = chunk
             condition.broadcast()

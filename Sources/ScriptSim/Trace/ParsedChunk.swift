@@ -50,22 +50,21 @@ final class ParsedChunk {
     var bytesRead: Int64 = 0
     private(set) var lines: [Line] = []
     private(set) var errors: [LineError] = []
-    /// Unescaped arguments of the piece's commands, and their ranges.
-    private var bytes = ByteBuffer(capacity: 1 << 16)
-    private var arguments = ArgumentList(capacity: 1 << 10)
+    /// Unescaped arguments of the piece's script commands (the splitter
+    /// writes them here directly), and their ranges.
+    private var storage = ArgumentStorage(bytes: 1 << 16, arguments: 1 << 10)
 
     deinit {
         raw.deallocate()
-        bytes.deallocate()
-        arguments.deallocate()
+        storage.deallocate()
     }
 
     /// Parses every line of `raw`; stops after a line a serial read would stop at.
-    func parse(with parser: TraceLineParser, skipInvalid: Bool, maxLineBytes: Int) {
+    /// `digests`: also work out each payload's `PayloadDigest`.
+    func parse(with parser: TraceLineParser, skipInvalid: Bool, maxLineBytes: Int, digests: Bool) {
         lines.removeAll(keepingCapacity: true)
         errors.removeAll(keepingCapacity: true)
-        bytes.removeAll()
-        arguments.removeAll()
+        storage.removeAll()
         switch end {
         case .lines, .tail: break
         default: return
@@ -89,8 +88,9 @@ final class ParsedChunk {
             }
             start = newline + 1
             do throws(LineError) {
-                let outcome = try parser.parse(line)
-                lines.append(record(outcome, consumed: consumed, parser: parser))
+                let first = storage.list.count
+                let outcome = try parser.parse(line, appendingTo: &storage)
+                lines.append(record(outcome, consumed: consumed, firstArgument: first, digest: digests))
             } catch {
                 lines.append(Line(tag: .invalid, consumed: consumed, payloadOffset: errors.count))
                 errors.append(error)
@@ -99,8 +99,8 @@ final class ParsedChunk {
         }
     }
 
-    /// The line with its pointers turned into offsets (and the splitter's bytes copied).
-    private func record(_ outcome: TraceLineParser.Outcome, consumed: Int, parser: TraceLineParser) -> Line {
+    /// The line with its pointers turned into offsets.
+    private func record(_ outcome: TraceLineParser.Outcome, consumed: Int, firstArgument: Int, digest: Bool) -> Line {
         var line = Line(tag: .ignored, consumed: consumed)
         switch outcome {
         case .ignored: break
@@ -110,10 +110,7 @@ final class ParsedChunk {
             line.otherKind = c.kind
             line.timestamp = c.timestamp
             (line.connectionOffset, line.connectionCount) = offset(in: raw, c.connection)
-            if c.kind == .libraryName {
-                let base = copyArguments(of: parser)
-                (line.payloadOffset, line.payloadCount) = (base + parser.offsetOfArgumentByte(c.argument), c.argument.count)
-            }
+            if c.kind == .libraryName { (line.payloadOffset, line.payloadCount) = (storage.offset(of: c.argument), c.argument.count) }
         case .script(let c):
             line.tag = .script
             line.kind = c.kind
@@ -121,26 +118,12 @@ final class ParsedChunk {
             line.existsCount = c.existsCount
             line.timestamp = c.timestamp
             (line.connectionOffset, line.connectionCount) = offset(in: raw, c.connection)
-            line.firstArgument = arguments.count
+            line.firstArgument = firstArgument
             line.argumentCount = c.argumentCount
-            let base = copyArguments(of: parser)
-            (line.payloadOffset, line.payloadCount) = (base + parser.offsetOfArgumentByte(c.payload), c.payload.count)
-            line.digest = PayloadDigest(c.kind, c.payload)
+            (line.payloadOffset, line.payloadCount) = (storage.offset(of: c.payload), c.payload.count)
+            if digest { line.digest = PayloadDigest(c.kind, c.payload) }
         }
         return line
-    }
-
-    /// Appends the splitter's bytes and ranges; where its bytes start in `bytes`.
-    private func copyArguments(of parser: TraceLineParser) -> Int {
-        let base = bytes.count
-        let view = parser.lastArguments
-        bytes.append(contentsOf: parser.lastUnescaped)
-        for i in 0..<view.count {
-            var a = view.list[i]
-            a.range = (a.range.lowerBound + base)..<(a.range.upperBound + base)
-            arguments.append(a)
-        }
-        return base
     }
 
     private func offset(in buffer: ByteBuffer, _ part: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
@@ -154,7 +137,7 @@ final class ParsedChunk {
         let line = lines[i]
         let connection = UnsafeBufferPointer(start: line.connectionCount == 0 ? nil : UnsafePointer(raw.base + line.connectionOffset),
                                              count: line.connectionCount)
-        let payload = UnsafeBufferPointer(start: UnsafePointer(bytes.base + line.payloadOffset), count: line.payloadCount)
+        let payload = UnsafeBufferPointer(start: UnsafePointer(storage.bytes.base + line.payloadOffset), count: line.payloadCount)
         switch line.tag {
         case .ignored, .invalid, .tooLong: return .ignored
         case .scriptInternal: return .scriptInternal
@@ -162,7 +145,7 @@ final class ParsedChunk {
             return .otherCommand(ConnectionCommand(kind: line.otherKind, connection: connection, timestamp: line.timestamp,
                                                    argument: line.otherKind == .libraryName ? payload : UnsafeBufferPointer(start: nil, count: 0)))
         case .script:
-            let view = TraceArguments(bytes: bytes.base, list: arguments.base + line.firstArgument, count: line.argumentCount)
+            let view = TraceArguments(bytes: storage.bytes.base, list: storage.list.base + line.firstArgument, count: line.argumentCount)
             return .script(TraceCommand(kind: line.kind, payload: payload, flushMode: line.flushMode, existsCount: line.existsCount,
                                         timestamp: line.timestamp, connection: connection, arguments: view, digest: line.digest))
         }

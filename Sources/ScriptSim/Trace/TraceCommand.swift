@@ -101,6 +101,8 @@ struct TraceArguments {
     subscript(i: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: bytes + list[i].range.lowerBound, count: list[i].range.count)
     }
+    /// 1-based byte column of argument `i` in its line.
+    func column(_ i: Int) -> Int { list[i].column }
 }
 
 /// A command that is not a script command but still tells the client model

@@ -25,22 +25,61 @@ final class TraceLineParser {
 
     init() {}
 
-    /// The arguments of the last line parsed (valid until the next `parse`).
-    var lastArguments: TraceArguments { splitter.view }
-    /// The unescaped bytes those arguments are ranges of.
-    var lastUnescaped: UnsafeBufferPointer<UInt8> { splitter.unescaped }
-
-    /// Where `part` (an argument of the last line, or a piece of one) starts in `lastUnescaped`.
-    func offsetOfArgumentByte(_ part: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let p = part.baseAddress, let base = splitter.unescaped.baseAddress else { return 0 }
-        return p - base
+    /// A line parsed on its own: its arguments live in this parser's splitter
+    /// until the next line.
+    func parse(_ line: UnsafeBufferPointer<UInt8>) throws(LineError) -> Outcome {
+        let start: Start
+        switch try prefix(line) {
+        case .done(let outcome): return outcome
+        case .command(let s): start = s
+        }
+        try splitter.split(line, from: start.at)
+        return try classify(splitter.view, timestamp: start.timestamp, connection: start.connection, lineLength: line.count)
     }
 
-    func parse(_ line: UnsafeBufferPointer<UInt8>) throws(LineError) -> Outcome {
+    /// A line parsed into `storage`, after the lines before it (a parsed
+    /// chunk's): the arguments of a script command (or a library name) stay
+    /// there; anything else takes nothing.
+    func parse(_ line: UnsafeBufferPointer<UInt8>, appendingTo storage: inout ArgumentStorage) throws(LineError) -> Outcome {
+        let start: Start
+        switch try prefix(line) {
+        case .done(let outcome): return outcome
+        case .command(let s): start = s
+        }
+        let (bytes, first) = (storage.bytes.count, storage.list.count)
+        do throws(LineError) {
+            try ArgumentSplitter.split(line, from: start.at, appendingTo: &storage)
+            let outcome = try classify(storage.view(from: first), timestamp: start.timestamp, connection: start.connection,
+                                       lineLength: line.count)
+            switch outcome {
+            case .script: return outcome
+            case .otherCommand(let c) where c.kind == .libraryName: return outcome
+            default: break
+            }
+            storage.truncate(bytes: bytes, arguments: first)
+            return outcome
+        } catch {
+            storage.truncate(bytes: bytes, arguments: first)
+            throw error
+        }
+    }
+
+    /// Where a line's command starts, and what the MONITOR prefix before it said.
+    private struct Start {
+        var at: Int
+        var timestamp: Double?
+        var connection: UnsafeBufferPointer<UInt8>
+    }
+    private enum Prefix {
+        case done(Outcome)
+        case command(Start)
+    }
+
+    private func prefix(_ line: UnsafeBufferPointer<UInt8>) throws(LineError) -> Prefix {
         var p = 0
         let end = line.count
         while p < end, ArgumentSplitter.isBlank(line[p]) { p += 1 }
-        if p == end || line[p] == UInt8(ascii: "#") { return .ignored }
+        if p == end || line[p] == UInt8(ascii: "#") { return .done(.ignored) }
 
         // Optional MONITOR prefix: "<seconds>[.<fraction>] [<db> <client>] ".
         var timestamp: Double?
@@ -76,7 +115,7 @@ final class TraceLineParser {
                     throw LineError(column: open + 1, message: "unterminated '[<db> <client>]' prefix")
                 }
                 let client = UnsafeBufferPointer(rebasing: line[clientStart..<(p - 1)])
-                if client.count == 3, client.elementsEqual("lua".utf8) { return .scriptInternal }
+                if client.count == 3, client.elementsEqual("lua".utf8) { return .done(.scriptInternal) }
                 connection = client
                 while p < end, ArgumentSplitter.isBlank(line[p]) { p += 1 }
                 if p == end {
@@ -85,21 +124,20 @@ final class TraceLineParser {
             }
         }
 
-        try splitter.split(line, from: p)
-        return try classify(timestamp: timestamp, connection: connection, lineLength: end)
+        return .command(Start(at: p, timestamp: timestamp, connection: connection))
     }
 
-    private func classify(timestamp: Double?, connection: UnsafeBufferPointer<UInt8>, lineLength: Int) throws(LineError) -> Outcome {
-        let args = splitter.arguments
-        guard !args.isEmpty else { return .ignored }
+    private func classify(_ args: TraceArguments, timestamp: Double?, connection: UnsafeBufferPointer<UInt8>,
+                          lineLength: Int) throws(LineError) -> Outcome {
+        guard args.count > 0 else { return .ignored }
         let endColumn = lineLength + 1
         do {
-            func arg(_ i: Int) -> UnsafeBufferPointer<UInt8> { splitter.argument(i) }
+            func arg(_ i: Int) -> UnsafeBufferPointer<UInt8> { args[i] }
             func text(_ i: Int) -> String { Self.quoted(arg(i)) }
             func command(_ kind: TraceCommandKind, _ payload: UnsafeBufferPointer<UInt8>,
                          flush: FlushMode = .unspecified, exists: Int = 0) -> Outcome {
                 .script(TraceCommand(kind: kind, payload: payload, flushMode: flush, existsCount: exists,
-                                     timestamp: timestamp, connection: connection, arguments: splitter.view))
+                                     timestamp: timestamp, connection: connection, arguments: args))
             }
             func other(_ kind: ConnectionCommand.Kind) -> Outcome {
                 .otherCommand(ConnectionCommand(kind: kind, connection: connection, timestamp: timestamp))
@@ -111,14 +149,14 @@ final class TraceLineParser {
                         ? "\(name) needs a \(what) and numkeys" : "\(name) needs numkeys after the \(what)")
                 }
                 guard let n = Self.integer(arg(2)) else {
-                    throw LineError(column: args[2].column, message: "numkeys is not an integer: \(text(2))")
+                    throw LineError(column: args.column(2), message: "numkeys is not an integer: \(text(2))")
                 }
                 let rest = args.count - 3
                 if n > rest {
-                    throw LineError(column: args[2].column, message: "numkeys is \(n) but only \(rest) argument\(rest == 1 ? "" : "s") follow\(rest == 1 ? "s" : "")")
+                    throw LineError(column: args.column(2), message: "numkeys is \(n) but only \(rest) argument\(rest == 1 ? "" : "s") follow\(rest == 1 ? "s" : "")")
                 }
                 if n < 0 {
-                    throw LineError(column: args[2].column, message: "numkeys can't be negative: \(n)")
+                    throw LineError(column: args.column(2), message: "numkeys can't be negative: \(n)")
                 }
             }
 
@@ -147,7 +185,7 @@ final class TraceLineParser {
                 let sub = arg(1)
                 if Self.equalsIgnoringCase(sub, "LOAD") {
                     guard args.count == 3 else {
-                        throw LineError(column: args.count < 3 ? endColumn : args[3].column,
+                        throw LineError(column: args.count < 3 ? endColumn : args.column(3),
                                         message: "SCRIPT LOAD takes exactly one script body, got \(args.count - 2) arguments")
                     }
                     return command(.scriptLoad, arg(2))
@@ -156,7 +194,7 @@ final class TraceLineParser {
                     if args.count == 2 { return command(.scriptFlush, arg(1), flush: .unspecified) }
                     if args.count == 3, Self.equalsIgnoringCase(arg(2), "SYNC") { return command(.scriptFlush, arg(1), flush: .sync) }
                     if args.count == 3, Self.equalsIgnoringCase(arg(2), "ASYNC") { return command(.scriptFlush, arg(1), flush: .async) }
-                    throw LineError(column: args[2].column, message: "SCRIPT FLUSH takes only ASYNC or SYNC, got \(text(2))")
+                    throw LineError(column: args.column(2), message: "SCRIPT FLUSH takes only ASYNC or SYNC, got \(text(2))")
                 }
                 if Self.equalsIgnoringCase(sub, "EXISTS") {
                     guard args.count >= 3 else {

@@ -60,6 +60,9 @@ public struct TraceReaderOptions: Sendable {
     /// Bytes per piece a parsing thread takes at a time (tests make it small
     /// to put piece boundaries everywhere).
     public var pieceBytes = 1 << 20
+    /// Whether parsing threads also work out each payload's hash for the
+    /// catalog (`PayloadDigest`): a replay's reader asks, a plain read does not.
+    var payloadDigests = false
 
     public init(skipInvalid: Bool = false, maxLineBytes: Int = 512 << 20, parseThreads: Int = 0) {
         self.skipInvalid = skipInvalid
@@ -148,7 +151,7 @@ public final class TraceReader {
     private func forEachPiece(fd: Int32, threads: Int, _ body: (TraceCommand) throws -> Void,
                               other: (ConnectionCommand) throws -> Void) throws {
         let pool = ChunkParserPool(fd: fd, chunkBytes: options.pieceBytes, maxLineBytes: options.maxLineBytes,
-                                   skipInvalid: options.skipInvalid, threads: threads)
+                                   skipInvalid: options.skipInvalid, digests: options.payloadDigests, threads: threads)
         defer { pool.stop() }
         var progress = PieceProgress()
         pieces = progress

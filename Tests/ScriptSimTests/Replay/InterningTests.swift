@@ -138,4 +138,32 @@ import Testing
         }
         #expect(Array(good.utf8.dropLast()).withUnsafeBufferPointer { SHA1Key(hex: $0) } == nil)
     }
+
+    /// The word-at-a-time parse agrees with a digit-by-digit definition for
+    /// every byte value at every position of an eight-digit word, and on
+    /// random SHAs of mixed case.
+    @Test func hexSHAsParseAsDigitByDigit() {
+        func reference(_ bytes: [UInt8]) -> String? {
+            guard bytes.count == 40 else { return nil }
+            var out = ""
+            for b in bytes {
+                switch b {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): out.append(Character(UnicodeScalar(b)))
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): out.append(Character(UnicodeScalar(b + 32)))
+                default: return nil
+                }
+            }
+            return out
+        }
+        var rng = SeededRandom(seed: 40)
+        let digits = Array("0123456789abcdefABCDEF".utf8)
+        for round in 0..<2_000 {
+            var bytes = (0..<40).map { _ in digits[rng.below(digits.count)] }
+            if round < 256 * 8 / 8 {
+                // Every byte value, at each position of one word (and across the words).
+                for k in 0..<8 { bytes[(round + 13 * k) % 40] = UInt8(truncatingIfNeeded: round &* 8 &+ k) }
+            }
+            #expect(bytes.withUnsafeBufferPointer { SHA1Key(hex: $0) }?.hex == reference(bytes), "\(bytes)")
+        }
+    }
 }

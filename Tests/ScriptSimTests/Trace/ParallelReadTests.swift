@@ -13,6 +13,7 @@ import Testing
                            maxLineBytes: Int = 512 << 20) -> String {
         var options = TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLineBytes, parseThreads: threads)
         options.pieceBytes = pieceBytes
+        options.payloadDigests = true
         func b64(_ b: UnsafeBufferPointer<UInt8>) -> String { Data(b).base64EncodedString() }
         var out = ""
         do {
