@@ -19,9 +19,15 @@ final class ChunkParserPool {
     private var ready: [Int: ParsedChunk] = [:]
     /// Pieces the reading thread is done with, to be filled again.
     private var spare: [ParsedChunk] = []
+    /// Pieces taken on by workers (read or being read), and handed out.
     private var issued = 0
     private var delivered = 0
+    /// The last piece was parsed (no worker need take another).
     private var sourceDone = false
+    /// Guards `source`, `sequenced` and `sourceEnded`: reading is serial, parsing is not.
+    private let readLock = NSLock()
+    private var sequenced = 0
+    private var sourceEnded = false
     private var stopped = false
     private var running = 0
 
@@ -73,20 +79,30 @@ final class ChunkParserPool {
         while true {
             while !stopped, !sourceDone, issued - delivered >= window { condition.wait() }
             if stopped || sourceDone { break }
-            // Taken from the file under the lock, so pieces are in file order.
             let chunk = spare.popLast() ?? ParsedChunk()
-            chunk.end = source.next(into: &chunk.raw)
-            chunk.sequence = issued
-            chunk.bytesRead = source.bytesRead
             issued += 1
-            switch chunk.end {
-            case .lines, .tail: break
-            default: sourceDone = true
-            }
             condition.unlock()
-            chunk.parse(with: parser, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes, digests: digests)
+            // Read under a lock of its own (pieces come out in file order),
+            // so the reading thread can take parsed pieces meanwhile.
+            readLock.lock()
+            let more = !sourceEnded
+            if more {
+                chunk.end = source.next(into: &chunk.raw)
+                chunk.sequence = sequenced
+                chunk.bytesRead = source.bytesRead
+                sequenced += 1
+                if chunk.end.isLast { sourceEnded = true }
+            }
+            readLock.unlock()
+            if more { chunk.parse(with: parser, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes, digests: digests) }
             condition.lock()
-            ready[chunk.sequence] = chunk
+            if more {
+                ready[chunk.sequence] = chunk
+                if chunk.end.isLast { sourceDone = true }
+            } else {
+                issued -= 1
+                spare.append(chunk)
+            }
             condition.broadcast()
         }
         running -= 1

@@ -23,6 +23,12 @@ struct ChunkSource {
         case end
         /// `read` failed: why.
         case failed(String)
+
+        /// No piece follows this one.
+        var isLast: Bool {
+            if case .lines = self { return false }
+            return true
+        }
     }
 
     let fd: Int32

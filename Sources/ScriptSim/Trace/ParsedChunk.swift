@@ -67,7 +67,7 @@ final class ParsedChunk {
         storage.removeAll()
         switch end {
         case .lines, .tail: break
-        default: return
+        case .end, .tooLong, .failed: return
         }
         let n = raw.count
         var start = 0
