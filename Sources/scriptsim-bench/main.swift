@@ -1,6 +1,7 @@
 // scriptsim-bench: the baselines bench/run measures scriptsim against.
 //
-//   scriptsim-bench hash TRACE     read the trace and SHA1 every body, no cache (the hit-path floor)
+//   scriptsim-bench hash TRACE [N] read the trace and SHA1 every body, no cache (the hit-path floor);
+//                                  N: parse threads, as scriptsim's --parse-threads (default 0: one per core)
 //   scriptsim-bench compile TRACE  compile every EVAL body in a tight loop on one VM (the miss-path floor)
 //   scriptsim-bench ids TRACE      one integer id per EVAL/EVALSHA (by SHA1), for libCacheSim's text reader
 //   scriptsim-bench resp TRACE     the script commands as RESP, for `redis-cli --pipe`
@@ -11,16 +12,16 @@ import Foundation
 import ScriptSim
 
 func usage() -> Never {
-    fputs("usage: scriptsim-bench hash|compile|ids|resp TRACE\n", stderr)
+    fputs("usage: scriptsim-bench hash|compile|ids|resp TRACE [PARSE_THREADS]\n", stderr)
     exit(64)
 }
 
 let args = CommandLine.arguments
-guard args.count == 3 else { usage() }
+guard args.count == 3 || args.count == 4, let threads = Int(args.count == 4 ? args[3] : "0") else { usage() }
 let mode = args[1], path = args[2]
 let start = Date()
 var events = 0
-let reader = try TraceReader(path: path)
+let reader = try TraceReader(path: path, options: TraceReaderOptions(parseThreads: threads))
 let out = FileHandle.standardOutput
 var buffer = Data()
 buffer.reserveCapacity(1 << 20)
