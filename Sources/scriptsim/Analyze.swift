@@ -47,6 +47,9 @@ struct Analyze: ParsableCommand {
         "lua5.4 (default) or lua5.1: the engine that compiles every body and runs the what-if.", valueName: "engine"))
     var engine: LuaEngine = .lua54
 
+    @OptionGroup(title: "Reading")
+    var reading: ReadingOptions
+
     @OptionGroup(title: "Client model (of the what-if replay)")
     var client: ClientOptions
 
@@ -64,7 +67,8 @@ struct Analyze: ParsableCommand {
         if top < 1 { fail("--top must be at least 1", code: 64) }
         let clients = client.resolved(single: true)
         let replay = ReplayOptions(
-            reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: parseMaxBodyBytes(maxBodyBytes)),
+            reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: parseMaxBodyBytes(maxBodyBytes),
+                                       parseThreads: reading.resolvedThreads()),
             clients: clients.clients, recordedRecoveries: clients.recorded, scripts: clients.scripts, engines: [engine])
         let analyzer: TraceAnalyzer
         do {

@@ -69,10 +69,8 @@ struct Replay: ParsableCommand {
         "Longest trace line accepted, e.g. 512MiB (Redis's proto-max-bulk-len).", valueName: "size"))
     var maxBodyBytes: String = "512MiB"
 
-    @Option(name: .customLong("parse-threads"), help: ArgumentHelp(
-        "Threads that split and classify the lines of a plain trace file (0: one per core; 1: read serially). "
-            + "Compressed traces and standard input are read serially. The report is the same either way.", valueName: "n"))
-    var parseThreads = 0
+    @OptionGroup(title: "Reading")
+    var reading: ReadingOptions
 
     @Option(name: .customLong("flush-mode"), help: ArgumentHelp(
         "as-traced, sync or async: how every SCRIPT FLUSH frees the old VM (what-if).", valueName: "mode"))
@@ -119,7 +117,6 @@ struct Replay: ParsableCommand {
         refuseMistypedSubcommand(traces)
         let registry = PolicyRegistry.builtIn
         let maxLine = parseMaxBodyBytes(maxBodyBytes)
-        if parseThreads < 0 { fail("--parse-threads must be 0 (one per core) or more", code: 64) }
         if let sampleEvery, sampleEvery < 1 { fail("--sample-every must be at least 1", code: 64) }
         if sampleEvery != nil, timeline == nil { fail("--sample-every needs --timeline FILE", code: 64) }
         if let intervalSeconds {
@@ -132,7 +129,7 @@ struct Replay: ParsableCommand {
         if plot != nil, timeline == nil { fail("--plot needs --timeline FILE.csv (the plot draws its samples)", code: 64) }
         let clients = client.resolved(single: false)
         let options = ReplayOptions(
-            reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine, parseThreads: parseThreads),
+            reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine, parseThreads: reading.resolvedThreads()),
             flush: FlushOptions(mode: flushMode, lazyfreeLazyUserFlush: lazyfreeLazyUserFlush == .yes, afterFlush: arenaAfterFlush),
             allocators: allocators.isEmpty ? [.arena] : allocators,
             timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery, intervalSeconds: intervalSeconds) },

@@ -55,6 +55,9 @@ struct Sweep: ParsableCommand {
     @OptionGroup(title: "Client model")
     var client: ClientOptions
 
+    @OptionGroup(title: "Reading")
+    var reading: ReadingOptions
+
     @OptionGroup(title: "Warm-up")
     var warmup: WarmupOptions
 
@@ -75,7 +78,7 @@ struct Sweep: ParsableCommand {
         }
         let clients = client.resolved(single: true)
         let warmup = warmup.resolved()
-        let sweeper = Sweeper(spec: spec, options: ReplayOptions(reader: TraceReaderOptions(skipInvalid: skipInvalid),
+        let sweeper = Sweeper(spec: spec, options: ReplayOptions(reader: TraceReaderOptions(skipInvalid: skipInvalid, parseThreads: reading.resolvedThreads()),
                                                                  clients: clients.clients, recordedRecoveries: clients.recorded,
                                                                  scripts: clients.scripts, warmup: warmup))
         if skipInvalid { sweeper.onInvalidLine = invalidLineReporter() }

@@ -59,6 +59,30 @@ import Testing
         #expect(r.stderr == "\(path):2:17: numkeys is not an integer: 'x'\n")
     }
 
+    /// A shipped workload (1.2–1.7 MB: more than one piece) gives the same
+    /// report read serially and on every core; a malformed line deep in a
+    /// file read in pieces is reported at its place, with nothing on stdout.
+    @Test func parseThreadsChangeNothingButSpeed() throws {
+        let trace = Self.workloads.appendingPathComponent("monitor-mixed.trace").path
+        let serial = try run(["replay", trace, "--format", "json", "--parse-threads", "1", "--flush-mode", "sync"])
+        let parallel = try run(["replay", trace, "--format", "json", "--parse-threads", "3", "--flush-mode", "sync"])
+        #expect(serial.status == 0 && parallel.status == 0, "\(serial.stderr)\(parallel.stderr)")
+        // The timing figures aside.
+        func untimed(_ json: String) -> [Substring] {
+            json.split(separator: "\n").filter { !$0.contains("_seconds\"") && !$0.contains("per_second") }
+        }
+        #expect(untimed(serial.stdout) == untimed(parallel.stdout))
+        #expect(serial.stdout.contains("\"distinct_scripts\""))
+        var text = String(repeating: "EVAL \"return 1\" 0\n", count: 80_000)
+        text += "EVAL \"return 2\" x\n"
+        let path = try writeTrace(text)
+        let r = try run(["replay", path, "--parse-threads", "2"])
+        #expect(r.status == 65)
+        #expect(r.stdout.isEmpty, "no partial report")
+        #expect(r.stderr == "\(path):80001:17: numkeys is not an integer: 'x'\n")
+        #expect(try run(["replay", path, "--parse-threads", "-1"]).status == 64)
+    }
+
     @Test func skipInvalidGoesOnAndCounts() throws {
         let path = try writeTrace("EVAL \"return 1\" 0\nEVAL \"return 2\" x\nEVAL \"return 1\" 0\n")
         let r = try run(["replay", path, "--skip-invalid", "--format", "json"])
