@@ -1,5 +1,6 @@
 // libFuzzer target for the trace reader: every input is a whole trace file.
-// It must end in a result or a located TraceError; any crash, hang or leak is a bug.
+// It must end in a result or a located TraceError; any crash, hang or leak is a
+// bug, and so is any difference between a serial read and one in pieces.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,23 +20,59 @@ public func fuzzTraceReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         written += n
     }
     lseek(fd, 0, SEEK_SET)
+    let path = "/proc/self/fd/\(fd)"
+    let serial = readTrace(path, skipInvalid: size % 2 == 0, threads: 1, pieceBytes: 1 << 20, checkBodies: true)
+    // The same file parsed in small pieces on two threads: exactly the same
+    // commands, line numbers, offsets, counts and first error.
+    let pieces = readTrace(path, skipInvalid: size % 2 == 0, threads: 2, pieceBytes: 1 + size % 61, checkBodies: false)
+    if serial != pieces { abort() }
+    return 0
+}
+
+/// What a read handed out: a checksum of every command's bytes and place,
+/// the summary, and the error it stopped at.
+struct Transcript: Equatable {
+    var checksum: UInt64 = 14_695_981_039_346_656_037
+    var summary = TraceSummary()
+    var error: TraceError?
+
+    mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        for b in bytes { checksum = (checksum ^ UInt64(b)) &* 1_099_511_628_211 }
+        add(bytes.count)
+    }
+
+    mutating func add(_ n: Int) { checksum = (checksum ^ UInt64(bitPattern: Int64(n))) &* 1_099_511_628_211 }
+}
+
+func readTrace(_ path: String, skipInvalid: Bool, threads: Int, pieceBytes: Int, checkBodies: Bool) -> Transcript {
+    var t = Transcript()
     do {
-        let reader = try TraceReader(path: "/proc/self/fd/\(fd)",
-                                     options: TraceReaderOptions(skipInvalid: size % 2 == 0, maxLineBytes: 1 << 16))
-        var checksum = 0
-        try reader.forEachCommand { command in
-            checksum &+= command.payload.count &+ command.argumentCount
-            for i in 0..<command.argumentCount { checksum &+= Int(command.argument(i).first ?? 0) }
-            if command.kind == .eval || command.kind == .scriptLoad { checkTemplate(command.payload) }
-        }
-        if checksum == 42, reader.summary.lines < 0 { abort() }   // keep the work observable
+        var options = TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: 1 << 16, parseThreads: threads)
+        options.pieceBytes = pieceBytes
+        let reader = try TraceReader(path: path, options: options)
+        reader.onInvalidLine = { e in t.add(e.line); t.add(e.column) }
+        try reader.forEachCommand({ command in
+            t.add(reader.lineNumber)
+            t.add(Int(reader.bytesConsumed))
+            t.add(Int(command.kind.rawValue))
+            t.add(command.payload)
+            t.add(command.connection)
+            for i in 0..<command.argumentCount { t.add(command.argument(i)) }
+            if checkBodies, command.kind == .eval || command.kind == .scriptLoad { checkTemplate(command.payload) }
+        }, other: { command in
+            t.add(reader.lineNumber)
+            t.add(command.connection)
+            t.add(command.argument)
+        })
+        t.summary = reader.summary
     } catch let e as TraceError {
         // A located, one-line error is the expected answer to bad input.
         if e.kind == .malformed, e.line < 1 { abort() }
+        t.error = e
     } catch {
         abort()   // nothing else may escape the reader
     }
-    return 0
+    return t
 }
 
 /// analyze's tokenizer on every body: literal ranges in order and in bounds,

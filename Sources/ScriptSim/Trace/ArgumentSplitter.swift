@@ -50,7 +50,7 @@ final class ArgumentSplitter {
     }
 
     /// Splits `line[start...]`, appending its arguments to `storage` (a
-    /// parsed chunk keeps every line's arguments in one storage, uncopied).
+    /// parsed piece keeps every line's arguments in one storage, uncopied).
     static func split(_ line: UnsafeBufferPointer<UInt8>, from start: Int, appendingTo storage: inout ArgumentStorage) throws(LineError) {
         var out = storage.bytes
         var args = storage.list

@@ -1,6 +1,6 @@
 /// Storage the trace reader manages by hand: argument bytes and their ranges
 /// are handed to consumers as plain pointers (no retain, no copy), valid until
-/// the buffer is reused for the next line or chunk.
+/// the buffer is reused for the next line or piece.
 
 /// A growable byte buffer whose storage address only changes when it grows.
 struct ByteBuffer {
@@ -105,7 +105,7 @@ struct ArgumentList: RandomAccessCollection {
     }
 }
 
-/// A line's (or a chunk's lines') unescaped arguments: the bytes and the
+/// A line's (or a piece's lines') unescaped arguments: the bytes and the
 /// ranges in them. Managed by hand: copies share the storage.
 struct ArgumentStorage {
     var bytes = ByteBuffer()

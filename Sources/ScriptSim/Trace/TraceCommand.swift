@@ -92,7 +92,7 @@ enum PayloadDigest {
 }
 
 /// A borrowed view of one line's arguments: plain pointers into the reader's
-/// buffers (the splitter's for a line read serially, a parsed chunk's for one
+/// buffers (the splitter's for a line read serially, a parsed piece's for one
 /// parsed in parallel), so making a command retains nothing.
 struct TraceArguments {
     let bytes: UnsafePointer<UInt8>

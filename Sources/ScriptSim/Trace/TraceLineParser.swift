@@ -38,7 +38,7 @@ final class TraceLineParser {
     }
 
     /// A line parsed into `storage`, after the lines before it (a parsed
-    /// chunk's): the arguments of a script command (or a library name) stay
+    /// piece's): the arguments of a script command (or a library name) stay
     /// there; anything else takes nothing.
     func parse(_ line: UnsafeBufferPointer<UInt8>, appendingTo storage: inout ArgumentStorage) throws(LineError) -> Outcome {
         let start: Start

@@ -150,17 +150,17 @@ public final class TraceReader {
     /// The parallel read: pieces parsed ahead by the pool, taken here in order.
     private func forEachPiece(fd: Int32, threads: Int, _ body: (TraceCommand) throws -> Void,
                               other: (ConnectionCommand) throws -> Void) throws {
-        let pool = ChunkParserPool(fd: fd, chunkBytes: options.pieceBytes, maxLineBytes: options.maxLineBytes,
+        let pool = PieceParserPool(fd: fd, pieceBytes: options.pieceBytes, maxLineBytes: options.maxLineBytes,
                                    skipInvalid: options.skipInvalid, digests: options.payloadDigests, threads: threads)
         defer { pool.stop() }
         var progress = PieceProgress()
         pieces = progress
         while true {
-            let chunk = pool.next()
-            defer { pool.recycle(chunk) }
-            progress.bytesRead = chunk.bytesRead
-            for i in chunk.lines.indices {
-                let line = chunk.lines[i]
+            let piece = pool.next()
+            defer { pool.recycle(piece) }
+            progress.bytesRead = piece.bytesRead
+            for i in piece.lines.indices {
+                let line = piece.lines[i]
                 progress.lineNumber += 1
                 progress.bytesConsumed += Int64(line.consumed)
                 pieces = progress
@@ -169,14 +169,14 @@ public final class TraceReader {
                     throw LineSource.tooLong(path: displayPath, line: progress.lineNumber, maxLineBytes: options.maxLineBytes)
                 case .invalid:
                     summary.lines += 1
-                    try refuse(chunk.errors[line.payloadOffset])
+                    try refuse(piece.errors[line.payloadOffset])
                 default:
                     summary.lines += 1
-                    try deliver(chunk.outcome(at: i), body, other: other)
+                    try deliver(piece.outcome(at: i), body, other: other)
                 }
             }
             pieces = progress
-            switch chunk.end {
+            switch piece.end {
             case .lines: continue
             case .end: return
             case .tail:

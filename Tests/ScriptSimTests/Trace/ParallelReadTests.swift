@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ScriptSim
 
-/// A plain trace file is parsed in pieces on several threads (ChunkParserPool)
+/// A plain trace file is parsed in pieces on several threads (PieceParserPool)
 /// while the reading thread takes the lines in order. Whatever the piece size
 /// and thread count, the reader must hand out exactly what a serial read hands
 /// out: the same commands with the same bytes, line numbers and offsets, the

@@ -10,7 +10,7 @@ import Darwin
 ///
 /// Only the thread that holds the parser pool's lock calls `next`, so pieces
 /// come out in file order.
-struct ChunkSource {
+struct PieceSource {
     /// How a piece ended.
     enum End {
         /// Whole lines, the last one ending in a line feed.
@@ -32,7 +32,7 @@ struct ChunkSource {
     }
 
     let fd: Int32
-    let chunkBytes: Int
+    let pieceBytes: Int
     let maxLineBytes: Int
     /// The unfinished line after the last piece handed out.
     private var carry: ByteBuffer
@@ -40,9 +40,9 @@ struct ChunkSource {
     /// Bytes read from the file so far.
     private(set) var bytesRead: Int64 = 0
 
-    init(fd: Int32, chunkBytes: Int, maxLineBytes: Int) {
+    init(fd: Int32, pieceBytes: Int, maxLineBytes: Int) {
         self.fd = fd
-        self.chunkBytes = chunkBytes
+        self.pieceBytes = pieceBytes
         self.maxLineBytes = maxLineBytes
         carry = ByteBuffer(capacity: 1 << 12)
     }
@@ -55,7 +55,7 @@ struct ChunkSource {
         raw.append(contentsOf: carry.slice(0..<carry.count))
         carry.removeAll()
         var searched = 0
-        var target = chunkBytes
+        var target = pieceBytes
         while true {
             if let why = fill(&raw, to: target) { return .failed(why) }
             if let last = Self.lastNewline(in: raw, after: searched) {
@@ -68,7 +68,7 @@ struct ChunkSource {
             if eof { return raw.count == 0 ? .end : .tail }
             // One unfinished line fills the piece: read on, unless it is already too long.
             if raw.count > maxLineBytes + 1 { return .tooLong }
-            target = raw.count + chunkBytes
+            target = raw.count + pieceBytes
         }
     }
 

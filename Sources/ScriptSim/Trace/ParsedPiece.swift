@@ -10,9 +10,9 @@ import Darwin
 /// serial read gives (`outcome(at:)`), in trace order, so everything after
 /// the parser (counting, errors, interning) is the serial code.
 ///
-/// A chunk is reused: the pool hands it back to a worker once the reading
+/// A piece is reused: the pool hands it back to a worker once the reading
 /// thread is done with it, so its buffers are allocated once per run.
-final class ParsedChunk {
+final class ParsedPiece {
     /// One line as the parser left it.
     struct Line {
         enum Tag: UInt8 {
@@ -43,7 +43,7 @@ final class ParsedChunk {
     /// The piece as read from the file.
     var raw = ByteBuffer(capacity: 1 << 16)
     /// How the piece ended (set by the source).
-    var end: ChunkSource.End = .end
+    var end: PieceSource.End = .end
     /// The pieces' order in the file.
     var sequence = 0
     /// The file offset after the piece (for progress).
@@ -131,8 +131,8 @@ final class ParsedChunk {
         return (UnsafeMutablePointer(mutating: p) - buffer.base, part.count)
     }
 
-    /// Line `i` as the parser gave it, its pointers into this chunk (valid
-    /// until the chunk goes back to the pool).
+    /// Line `i` as the parser gave it, its pointers into this piece (valid
+    /// until the piece goes back to the pool).
     func outcome(at i: Int) -> TraceLineParser.Outcome {
         let line = lines[i]
         let connection = UnsafeBufferPointer(start: line.connectionCount == 0 ? nil : UnsafePointer(raw.base + line.connectionOffset),

@@ -8,17 +8,17 @@ import Foundation
 /// makes of the trace is exactly what a serial read makes; only splitting
 /// arguments and classifying commands (most of a read) move to other cores.
 /// At most `window` pieces are parsed ahead, so memory stays bounded.
-final class ChunkParserPool {
+final class PieceParserPool {
     private let condition = NSCondition()
-    private var source: ChunkSource
+    private var source: PieceSource
     private let skipInvalid: Bool
     private let digests: Bool
     private let maxLineBytes: Int
     private let window: Int
     /// Parsed pieces not yet handed out, by sequence.
-    private var ready: [Int: ParsedChunk] = [:]
+    private var ready: [Int: ParsedPiece] = [:]
     /// Pieces the reading thread is done with, to be filled again.
-    private var spare: [ParsedChunk] = []
+    private var spare: [ParsedPiece] = []
     /// Pieces taken on by workers (read or being read), and handed out.
     private var issued = 0
     private var delivered = 0
@@ -31,8 +31,8 @@ final class ChunkParserPool {
     private var stopped = false
     private var running = 0
 
-    init(fd: Int32, chunkBytes: Int, maxLineBytes: Int, skipInvalid: Bool, digests: Bool, threads: Int) {
-        source = ChunkSource(fd: fd, chunkBytes: chunkBytes, maxLineBytes: maxLineBytes)
+    init(fd: Int32, pieceBytes: Int, maxLineBytes: Int, skipInvalid: Bool, digests: Bool, threads: Int) {
+        source = PieceSource(fd: fd, pieceBytes: pieceBytes, maxLineBytes: maxLineBytes)
         self.skipInvalid = skipInvalid
         self.digests = digests
         self.maxLineBytes = maxLineBytes
@@ -46,20 +46,20 @@ final class ChunkParserPool {
 
     /// The next piece in file order. The last one a run gets ends other than
     /// in `.lines` (`.tail`, `.end`, `.tooLong` or `.failed`).
-    func next() -> ParsedChunk {
+    func next() -> ParsedPiece {
         condition.lock()
         defer { condition.unlock() }
         while ready[delivered] == nil { condition.wait() }
-        let chunk = ready.removeValue(forKey: delivered)!
+        let piece = ready.removeValue(forKey: delivered)!
         delivered += 1
         condition.broadcast()
-        return chunk
+        return piece
     }
 
-    /// The reading thread is done with `chunk`.
-    func recycle(_ chunk: ParsedChunk) {
+    /// The reading thread is done with `piece`.
+    func recycle(_ piece: ParsedPiece) {
         condition.lock()
-        spare.append(chunk)
+        spare.append(piece)
         condition.unlock()
     }
 
@@ -79,7 +79,7 @@ final class ChunkParserPool {
         while true {
             while !stopped, !sourceDone, issued - delivered >= window { condition.wait() }
             if stopped || sourceDone { break }
-            let chunk = spare.popLast() ?? ParsedChunk()
+            let piece = spare.popLast() ?? ParsedPiece()
             issued += 1
             condition.unlock()
             // Read under a lock of its own (pieces come out in file order),
@@ -87,21 +87,21 @@ final class ChunkParserPool {
             readLock.lock()
             let more = !sourceEnded
             if more {
-                chunk.end = source.next(into: &chunk.raw)
-                chunk.sequence = sequenced
-                chunk.bytesRead = source.bytesRead
+                piece.end = source.next(into: &piece.raw)
+                piece.sequence = sequenced
+                piece.bytesRead = source.bytesRead
                 sequenced += 1
-                if chunk.end.isLast { sourceEnded = true }
+                if piece.end.isLast { sourceEnded = true }
             }
             readLock.unlock()
-            if more { chunk.parse(with: parser, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes, digests: digests) }
+            if more { piece.parse(with: parser, skipInvalid: skipInvalid, maxLineBytes: maxLineBytes, digests: digests) }
             condition.lock()
             if more {
-                ready[chunk.sequence] = chunk
-                if chunk.end.isLast { sourceDone = true }
+                ready[piece.sequence] = piece
+                if piece.end.isLast { sourceDone = true }
             } else {
                 issued -= 1
-                spare.append(chunk)
+                spare.append(piece)
             }
             condition.broadcast()
         }
