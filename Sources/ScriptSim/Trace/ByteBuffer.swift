@@ -108,10 +108,12 @@ struct ArgumentList: RandomAccessCollection {
 /// A line's (or a piece's lines') unescaped arguments: the bytes and the
 /// ranges in them. Managed by hand: copies share the storage.
 struct ArgumentStorage {
-    var bytes = ByteBuffer()
-    var list = ArgumentList()
+    // No default values: a default would be allocated, then overwritten by
+    // the sized init and leaked (the trace-reader fuzz target found it).
+    var bytes: ByteBuffer
+    var list: ArgumentList
 
-    init() {}
+    init() { self.init(bytes: 4096, arguments: 16) }
 
     init(bytes: Int, arguments: Int) {
         self.bytes = ByteBuffer(capacity: bytes)
