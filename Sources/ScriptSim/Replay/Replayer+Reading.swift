@@ -79,6 +79,8 @@ extension Replayer {
             }
         }
         thread.stackSize = 8 << 20
+        // Named for top -H and perf (Linux keeps 15 characters).
+        thread.name = "scriptsim-read"
         thread.start()
         do {
             while let item = channel.take() {

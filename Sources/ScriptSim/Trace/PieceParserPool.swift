@@ -40,6 +40,7 @@ final class PieceParserPool {
         running = threads
         for _ in 0..<threads {
             let thread = Thread { [self] in work() }
+            thread.name = "scriptsim-parse"
             thread.start()
         }
     }

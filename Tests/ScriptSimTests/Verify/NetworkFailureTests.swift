@@ -8,6 +8,7 @@ final class BadServer: @unchecked Sendable {
     let port: Int
     private let fd: Int32
     private var clients: [Int32] = []
+    private var closed = false
     private let lock = NSLock()
 
     init(_ behaviour: Behaviour) throws {
@@ -21,11 +22,24 @@ final class BadServer: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
         fd = listener
         port = Int(UInt16(bigEndian: addr.sin_port))
-        Thread.detachNewThread { [weak self] in
+        // The thread owns the descriptors: it closes them once `close()` has
+        // shut them down. (Closing them here raced it: a descriptor number
+        // closed under a thread still sending could be reused by another
+        // test's listener, which this thread then accepted on.)
+        Thread.detachNewThread { [self] in
             while true {
                 let c = accept(listener, nil, nil)
-                if c < 0 { return }
-                self?.lock.lock(); self?.clients.append(c); self?.lock.unlock()
+                lock.lock()
+                if c < 0 || closed {
+                    if c >= 0 { Glibc.close(c) }
+                    for client in clients { Glibc.close(client) }
+                    clients.removeAll()
+                    lock.unlock()
+                    Glibc.close(listener)
+                    return
+                }
+                clients.append(c)
+                lock.unlock()
                 if behaviour == .garbage {
                     let text = "HELLO THIS IS NOT RESP\r\n"
                     _ = text.withCString { send(c, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
@@ -39,10 +53,13 @@ final class BadServer: @unchecked Sendable {
         }
     }
 
+    /// Shuts everything down; the listening thread wakes and closes the descriptors.
     func close() {
+        lock.lock()
+        closed = true
+        for c in clients { shutdown(c, Int32(SHUT_RDWR)) }
+        lock.unlock()
         shutdown(fd, Int32(SHUT_RDWR))
-        Glibc.close(fd)
-        lock.lock(); for c in clients { Glibc.close(c) }; lock.unlock()
     }
 }
 
