@@ -52,6 +52,8 @@ extension Replayer {
         let channel = BatchChannel()
         let reportsInvalid = onInvalidLine != nil
         let thread = Thread {
+            // Named for top -H and perf (from inside: Linux names the running thread).
+            Thread.current.name = "scriptsim-read"
             // Skipped lines travel with the batches, so they are reported in
             // order with them (and only this thread touches the list).
             var invalid: [TraceError] = []
@@ -79,8 +81,6 @@ extension Replayer {
             }
         }
         thread.stackSize = 8 << 20
-        // Named for top -H and perf (Linux keeps 15 characters).
-        thread.name = "scriptsim-read"
         thread.start()
         do {
             while let item = channel.take() {

@@ -39,9 +39,11 @@ final class PieceParserPool {
         window = 2 * threads
         running = threads
         for _ in 0..<threads {
-            let thread = Thread { [self] in work() }
-            thread.name = "scriptsim-parse"
-            thread.start()
+            // Named for top -H and perf (set from inside: Linux names the running thread).
+            Thread { [self] in
+                Thread.current.name = "scriptsim-parse"
+                work()
+            }.start()
         }
     }
 
