@@ -36,7 +36,9 @@ final class PieceParserPool {
         self.skipInvalid = skipInvalid
         self.digests = digests
         self.maxLineBytes = maxLineBytes
-        window = 2 * threads
+        // One piece per thread ahead, and one more: as fast as twice that on
+        // the hit path (measured), at ~4 MiB (text, arguments, line records) less per piece.
+        window = threads + 1
         running = threads
         for _ in 0..<threads {
             // Named for top -H and perf (set from inside: Linux names the running thread).
