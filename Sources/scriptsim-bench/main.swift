@@ -1,7 +1,7 @@
 // scriptsim-bench: the baselines bench/run measures scriptsim against.
 //
 //   scriptsim-bench hash TRACE [N] read the trace and SHA1 every body, no cache (the hit-path floor);
-//                                  N: parse threads, as scriptsim's --parse-threads (default 0: one per core)
+//                                  N: parse threads, as scriptsim's --parse-threads (default 0: one per core, at most 4)
 //   scriptsim-bench compile TRACE  compile every EVAL body in a tight loop on one VM (the miss-path floor)
 //   scriptsim-bench ids TRACE      one integer id per EVAL/EVALSHA (by SHA1), for libCacheSim's text reader
 //   scriptsim-bench resp TRACE     the script commands as RESP, for `redis-cli --pipe`

@@ -54,7 +54,7 @@ public struct TraceReaderOptions: Sendable {
     /// Longest line (so longest body) accepted; Redis's own `proto-max-bulk-len` is 512 MiB.
     public var maxLineBytes = 512 << 20
     /// Threads that split and classify lines when the trace is a plain regular
-    /// file of at least two pieces (0: one per core; 1: the reading thread
+    /// file of at least two pieces (0: `defaultParseThreads`; 1: the reading thread
     /// alone). The result is the same whatever the number.
     public var parseThreads = 0
     /// Bytes per piece a parsing thread takes at a time (tests make it small
@@ -63,6 +63,12 @@ public struct TraceReaderOptions: Sendable {
     /// Whether parsing threads also work out each payload's hash for the
     /// catalog (`PayloadDigest`): a replay's reader asks, a plain read does not.
     var payloadDigests = false
+
+    /// One per core, at most four. The reading thread takes a parsed line in
+    /// about half the time a parsing thread takes to parse it (hit path,
+    /// docs/performance.md), so a few parsing threads keep it busy; more would
+    /// only hold more pieces in memory.
+    public static var defaultParseThreads: Int { min(ProcessInfo.processInfo.activeProcessorCount, 4) }
 
     public init(skipInvalid: Bool = false, maxLineBytes: Int = 512 << 20, parseThreads: Int = 0) {
         self.skipInvalid = skipInvalid
@@ -124,7 +130,7 @@ public final class TraceReader {
     public func forEachCommand(_ body: (TraceCommand) throws -> Void,
                                other: (ConnectionCommand) throws -> Void = { _ in }) throws {
         if let fd = source.unreadPlainFile, let size = source.fileSize, size > Int64(options.pieceBytes) {
-            let threads = options.parseThreads > 0 ? options.parseThreads : ProcessInfo.processInfo.activeProcessorCount
+            let threads = options.parseThreads > 0 ? options.parseThreads : TraceReaderOptions.defaultParseThreads
             if threads > 1 { return try forEachPiece(fd: fd, threads: threads, body, other: other) }
         }
         while true {
