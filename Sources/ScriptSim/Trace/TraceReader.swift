@@ -110,6 +110,9 @@ public final class TraceReader {
     /// Current 1-based line number (the line being processed inside `forEachCommand`).
     public var lineNumber: Int { pieces?.lineNumber ?? source.lineNumber }
 
+    /// Whether the last read went in parallel pieces (tests check they did).
+    var readInPieces: Bool { pieces != nil }
+
     /// Where a read in parallel pieces stands (nil for a serial read).
     private var pieces: PieceProgress?
     private struct PieceProgress {

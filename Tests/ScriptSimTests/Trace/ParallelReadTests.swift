@@ -36,6 +36,9 @@ import Testing
                 out += "\(c.timestamp.map { "\($0)" } ?? "-") \(b64(c.argument))\n"
             })
             out += "end \(reader.lineNumber) \(reader.bytesConsumed) \(reader.summary)\n"
+            // A comparison with a serial read proves nothing unless this one went in pieces.
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            #expect(reader.readInPieces == (threads > 1 && size > pieceBytes), "\(path) at \(pieceBytes)")
         } catch {
             out += "error \(error)\n"
         }
