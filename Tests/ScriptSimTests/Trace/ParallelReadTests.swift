@@ -74,6 +74,8 @@ import Testing
             + "1700000000.000001 [0 127.0.0.1:5000] \"EVALSHA\" \"e0e1f9fabfc9d4800c877a703b823ac0578ff831\" \"0\"\n"
             + "1700000000.000002 [0 lua] \"GET\" \"k\"\n"
             + "1700000000.000003 [0 [::1]:6000] \"CLIENT\" \"SETINFO\" \"LIB-NAME\" \"redis-py\"\n"
+            // A byte-order mark is dropped before the file's first line only, not before a piece's.
+            + "\u{FEFF}EVAL \"not the first line\" 0\n"
             + "MULTI\nEVAL 'return \\'x\\'' 1 k a\nEXEC\nSCRIPT FLUSH ASYNC\nSCRIPT EXISTS a b\nEVAL \"x\\x41\\n\" 0\r"
         let path = try Self.write(Array(text.utf8))
         expectSameReads(path, pieces: Array(1...24) + [100, 1000])
