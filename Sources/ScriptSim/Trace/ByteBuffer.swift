@@ -56,6 +56,12 @@ struct ByteBuffer {
     /// Marks `n` more bytes, written directly after `count`, as used.
     mutating func commit(_ n: Int) { count += n }
 
+    /// Where `part` (a piece of these bytes) starts in them.
+    func offset(of part: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let p = part.baseAddress else { return 0 }
+        return UnsafeMutablePointer(mutating: p) - base
+    }
+
     func slice(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
     }
@@ -139,11 +145,5 @@ struct ArgumentStorage {
     /// The arguments from `first` on, as plain pointers (valid until the storage grows).
     func view(from first: Int) -> TraceArguments {
         TraceArguments(bytes: bytes.base, list: list.base + first, count: list.count - first)
-    }
-
-    /// Where `part` (a piece of these bytes) starts in them.
-    func offset(of part: UnsafeBufferPointer<UInt8>) -> Int {
-        guard let p = part.baseAddress else { return 0 }
-        return UnsafeMutablePointer(mutating: p) - bytes.base
     }
 }

@@ -139,7 +139,7 @@ final class LineSource {
     /// The descriptor of a plain (uncompressed) regular file nothing was read
     /// from yet, which can be read in pieces parsed in parallel instead.
     var unreadPlainFile: Int32? {
-        gz == nil && zstd == nil && fileSize != nil && bytesRead == 0 && path != "-" ? fd : nil
+        gz == nil && zstd == nil && fileSize != nil && bytesRead == 0 ? fd : nil
     }
 
     private func findNewline(from start: Int) -> Int? {

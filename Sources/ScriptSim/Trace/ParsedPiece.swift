@@ -109,26 +109,21 @@ final class ParsedPiece {
             line.tag = .other
             line.otherKind = c.kind
             line.timestamp = c.timestamp
-            (line.connectionOffset, line.connectionCount) = offset(in: raw, c.connection)
-            if c.kind == .libraryName { (line.payloadOffset, line.payloadCount) = (storage.offset(of: c.argument), c.argument.count) }
+            (line.connectionOffset, line.connectionCount) = (raw.offset(of: c.connection), c.connection.count)
+            if c.kind == .libraryName { (line.payloadOffset, line.payloadCount) = (storage.bytes.offset(of: c.argument), c.argument.count) }
         case .script(let c):
             line.tag = .script
             line.kind = c.kind
             line.flushMode = c.flushMode
             line.existsCount = c.existsCount
             line.timestamp = c.timestamp
-            (line.connectionOffset, line.connectionCount) = offset(in: raw, c.connection)
+            (line.connectionOffset, line.connectionCount) = (raw.offset(of: c.connection), c.connection.count)
             line.firstArgument = firstArgument
             line.argumentCount = c.argumentCount
-            (line.payloadOffset, line.payloadCount) = (storage.offset(of: c.payload), c.payload.count)
+            (line.payloadOffset, line.payloadCount) = (storage.bytes.offset(of: c.payload), c.payload.count)
             if digest { line.digest = PayloadDigest(c.kind, c.payload) }
         }
         return line
-    }
-
-    private func offset(in buffer: ByteBuffer, _ part: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
-        guard let p = part.baseAddress, !part.isEmpty else { return (0, 0) }
-        return (UnsafeMutablePointer(mutating: p) - buffer.base, part.count)
     }
 
     /// Line `i` as the parser gave it, its pointers into this piece (valid
