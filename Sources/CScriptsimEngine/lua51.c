@@ -165,7 +165,7 @@ int csim_lua51_set_call_globals(lua_State *L, const char *flat, const size_t *le
     return st == 0 ? CSIM_OK : CSIM_ERR_OTHER;
 }
 
-void csim_lua51_gc_step(lua_State *L, int kbytes) { lua_gc(L, LUA_GCSTEP, kbytes); }
+int csim_lua51_gc_step(lua_State *L, int kbytes) { return lua_gc(L, LUA_GCSTEP, kbytes); }
 
 void csim_lua51_gc_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT, 0); }
 

@@ -115,6 +115,7 @@ void csim_counter_reset_peak(csim_counter *c) {
 static inline void account(csim_alloc_ctx *ctx, int64_t delta, int64_t blocks) {
     ctx->live_bytes += delta;
     ctx->live_blocks += blocks;
+    ctx->changes += 1;
     if (ctx->live_bytes > ctx->peak_bytes) ctx->peak_bytes = ctx->live_bytes;
     int64_t now = atomic_fetch_add_explicit(&ctx->shared->live, delta, memory_order_relaxed) + delta;
     int64_t peak = atomic_load_explicit(&ctx->shared->peak, memory_order_relaxed);
@@ -306,7 +307,7 @@ int csim_lua_has(lua_State *L, int64_t slot) {
     return t == LUA_TFUNCTION;
 }
 
-void csim_lua_gc_step(lua_State *L, int kbytes) { lua_gc(L, LUA_GCSTEP, kbytes); }
+int csim_lua_gc_step(lua_State *L, int kbytes) { return lua_gc(L, LUA_GCSTEP, kbytes); }
 
 void csim_lua_gc_collect(lua_State *L) { lua_gc(L, LUA_GCCOLLECT, 0); }
 

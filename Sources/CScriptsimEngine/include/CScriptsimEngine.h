@@ -79,6 +79,8 @@ typedef struct csim_alloc_ctx {
     int64_t live_bytes;     /* usable bytes this VM holds */
     int64_t peak_bytes;     /* highest live_bytes of this VM */
     int64_t live_blocks;    /* blocks this VM holds */
+    uint64_t changes;       /* allocations, frees and resizes so far: a VM whose
+                               count stands still has not changed its memory */
     csim_counter *shared;   /* allocator-wide totals */
 } csim_alloc_ctx;
 
@@ -223,8 +225,9 @@ int csim_lua_drop(lua_State *L, int64_t slot);
 /* 1 when registry[slot] holds a function. */
 int csim_lua_has(lua_State *L, int64_t slot);
 
-/* lua_gc(L, LUA_GCSTEP, kbytes): one incremental step. */
-void csim_lua_gc_step(lua_State *L, int kbytes);
+/* lua_gc(L, LUA_GCSTEP, kbytes): one incremental step; 1 when it ended a
+ * collection cycle (the collector is back at its pause). */
+int csim_lua_gc_step(lua_State *L, int kbytes);
 
 /* lua_gc(L, LUA_GCCOLLECT): a full cycle. */
 void csim_lua_gc_collect(lua_State *L);
@@ -274,7 +277,7 @@ int64_t csim_lua51_count_tables(lua_State *L);
  * `presize`: lua_createtable(n, 0) as Valkey does; otherwise lua_newtable and
  * rawseti as Redis does. */
 int csim_lua51_set_call_globals(lua_State *L, const char *flat, const size_t *lens, int nkeys, int nargs, int presize);
-void csim_lua51_gc_step(lua_State *L, int kbytes);
+int csim_lua51_gc_step(lua_State *L, int kbytes);
 void csim_lua51_gc_collect(lua_State *L);
 int64_t csim_lua51_gc_count_bytes(lua_State *L);
 

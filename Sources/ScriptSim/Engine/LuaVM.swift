@@ -49,10 +49,19 @@ public final class LuaVM {
     private let context: UnsafeMutablePointer<csim_alloc_ctx>
     private let threadCache: Int32
     private var message = [CChar](repeating: 0, count: 512)
+    /// Lua 5.4: GC steps owed over a quiet stretch (`QuietGCCycles`).
+    private var quietCycles = QuietGCCycles()
+    private let owesQuietSteps: Bool
+    /// What the VM was created with (a VM after SCRIPT FLUSH is created the same way).
+    public let owesQuietGCSteps: Bool
 
-    public init(allocator: VMAllocator, engine: LuaEngine = .lua54, server: ServerEnvironment = .redis74) throws(EngineError) {
+    /// `owesQuietGCSteps`: false takes every GC step (tests compare the two).
+    public init(allocator: VMAllocator, engine: LuaEngine = .lua54, server: ServerEnvironment = .redis74,
+                owesQuietGCSteps: Bool = true) throws(EngineError) {
         self.allocator = allocator
         self.engine = engine
+        self.owesQuietGCSteps = owesQuietGCSteps
+        owesQuietSteps = owesQuietGCSteps && engine == .lua54
         usesRefs = server == .valkey
         if engine == .lua51 {
             var reason = [CChar](repeating: 0, count: 256)
@@ -71,7 +80,7 @@ public final class LuaVM {
         context.initialize(to: csim_alloc_ctx(
             kind: Int32(allocator.kind == .libc ? CSIM_ALLOC_GLIBC : CSIM_ALLOC_JEMALLOC),
             arena: arena, flags: allocator.arenaIndex == nil ? 0 : csim_mallocx_flags(arena, threadCache),
-            live_bytes: 0, peak_bytes: 0, live_blocks: 0, shared: allocator.counter))
+            live_bytes: 0, peak_bytes: 0, live_blocks: 0, changes: 0, shared: allocator.counter))
         guard let L = engine == .lua51 ? csim_lua51_open(context, server.code) : csim_lua_open(context) else {
             context.deallocate()
             if threadCache >= 0 { _ = csim_tcache_destroy(UInt32(threadCache)) }
@@ -113,6 +122,7 @@ public final class LuaVM {
     /// `sha` names the script in errors.
     public func compile(_ body: UnsafeBufferPointer<UInt8>, slot: Int, sha: @autoclosure () -> String) throws(EngineError) {
         guard let L = state else { preconditionFailure("compile on a closed LuaVM") }
+        aboutToChange(L)
         let key: String? = engine == .lua51 && !usesRefs ? "f_" + sha() : nil
         var ref: Int32 = 0
         let rc = body.withMemoryRebound(to: CChar.self) { chars in
@@ -137,6 +147,7 @@ public final class LuaVM {
     /// Drops the function kept in `slot`; its bytes return at a later GC step.
     public func drop(slot: Int) {
         guard let L = state else { return }
+        aboutToChange(L)
         if engine == .lua51 {
             guard let entry = keys.removeValue(forKey: slot) else { return }
             _ = csim_lua51_drop(L, entry.key, entry.ref)
@@ -149,6 +160,7 @@ public final class LuaVM {
     public func contains(slot: Int) -> Bool {
         guard let L = state else { return false }
         if engine == .lua51 { return keys[slot] != nil }
+        aboutToChange(L)
         return csim_lua_has(L, Int64(slot)) != 0
     }
 
@@ -156,9 +168,33 @@ public final class LuaVM {
     public static func slot(for script: ScriptID) -> Int { Int(script) + Int(CSIM_FIRST_SCRIPT_SLOT) }
 
     /// One incremental GC step of `kilobytes` of work (Redis: `lua_gc(lua, LUA_GCSTEP, 50)`).
-    public func gcStep(kilobytes: Int32 = 50) {
-        guard let L = state else { return }
-        if engine == .lua51 { csim_lua51_gc_step(L, kilobytes) } else { csim_lua_gc_step(L, kilobytes) }
+    /// On Lua 5.4 a step may be owed instead (`QuietGCCycles`), with the same
+    /// result; false then.
+    @discardableResult
+    public func gcStep(kilobytes: Int32 = 50) -> Bool {
+        guard let L = state else { return true }
+        if engine == .lua51 {
+            _ = csim_lua51_gc_step(L, kilobytes)
+            return true
+        }
+        if owesQuietSteps, quietCycles.owe(mark: context.pointee.changes, kilobytes: kilobytes) { return false }
+        takeStep(L, kilobytes: kilobytes)
+        return true
+    }
+
+    private func takeStep(_ L: OpaquePointer, kilobytes: Int32) {
+        let ended = csim_lua_gc_step(L, kilobytes) != 0
+        quietCycles.took(endedCycle: ended, mark: context.pointee.changes, kilobytes: kilobytes)
+    }
+
+    /// Takes the GC steps still owed, then forgets the quiet stretch: every
+    /// call that can change the state (even a read that leaves a value above
+    /// the stack's top) comes here first.
+    private func aboutToChange(_ L: OpaquePointer) {
+        guard owesQuietSteps else { return }
+        let owed = quietCycles.settle()
+        for _ in 0..<owed.steps { takeStep(L, kilobytes: owed.kilobytes) }
+        quietCycles.changed()
     }
 
     /// Lua's own count as the servers' Lua would give it: on 5.1, plus 8 bytes
@@ -189,6 +225,7 @@ public final class LuaVM {
     /// A full collection cycle.
     public func collectGarbage() {
         guard let L = state else { return }
+        aboutToChange(L)
         if engine == .lua51 { csim_lua51_gc_collect(L) } else { csim_lua_gc_collect(L) }
     }
 

@@ -48,7 +48,8 @@ final class PolicyReplay {
     static let maxFailedSHAs = 1000
 
     init(configuration: PolicyConfiguration, catalog: ScriptCatalog, client: ClientChoice = ClientChoice(.evalFallback),
-         allocator kind: AllocatorKind = .arena, flush: FlushOptions = FlushOptions(), engine: LuaEngine = .lua54) throws(EngineError) {
+         allocator kind: AllocatorKind = .arena, flush: FlushOptions = FlushOptions(), engine: LuaEngine = .lua54,
+         owesQuietGCSteps: Bool = true) throws(EngineError) {
         policy = configuration.makePolicy()
         admission = configuration.makeAdmission()
         self.catalog = catalog
@@ -56,7 +57,7 @@ final class PolicyReplay {
         flushOptions = flush
         closer = BackgroundCloser(purgeAfterClose: flush.afterFlush == .purge)
         allocator = try VMAllocator(kind: kind)
-        vm = try LuaVM(allocator: allocator, engine: engine, server: policy.entryLayout.environment)
+        vm = try LuaVM(allocator: allocator, engine: engine, server: policy.entryLayout.environment, owesQuietGCSteps: owesQuietGCSteps)
         server = policy.entryLayout
         memory = RedisScriptMemory(layout: server)
         result = PolicyResult(policy: configuration.spec.description)
@@ -233,7 +234,7 @@ final class PolicyReplay {
             old.close()
             if flushOptions.afterFlush == .purge { allocator.purge() }
         }
-        vm = try LuaVM(allocator: allocator, engine: vm.engine, server: server.environment)
+        vm = try LuaVM(allocator: allocator, engine: vm.engine, server: server.environment, owesQuietGCSteps: vm.owesQuietGCSteps)
         _ = pauses.record(DispatchTime.now().uptimeNanoseconds - start)
         for i in origin.indices where origin[i] != 0 || evicted[i] {
             origin[i] = 0
@@ -275,6 +276,7 @@ final class PolicyReplay {
         }
         result.backgroundCloseSeconds = closer.totalSeconds
         result.backgroundCloseMaxSeconds = closer.maxSeconds
+        result.gcStepsOwed = gc.owed
         result.eventsPerSecond = applyNanoseconds == 0 ? 0 : Double(events) / (Double(applyNanoseconds) / 1e9)
         result.luaGCCountBytes = vm.luaCountBytes
         vm.collectGarbage()

@@ -51,6 +51,10 @@ public struct PolicyResult: Equatable, Sendable {
     public var allocatorFragmentation = 0.0
     /// Events replayed per second of this policy's own replay time.
     public var eventsPerSecond = 0.0
+    /// GC steps a Lua 5.4 VM owed rather than took over quiet stretches
+    /// (`QuietGCCycles`): same figures, less work. Not reported; tests check
+    /// that a comparison of owing and taking every step owed something.
+    var gcStepsOwed = 0
     /// Successful compiles (misses, retries and SCRIPT LOADs of new bodies).
     public var compiles = 0
     /// Bodies that did not compile (or carried an invalid shebang): not cached.

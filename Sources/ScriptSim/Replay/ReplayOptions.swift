@@ -76,6 +76,9 @@ public struct ReplayOptions: Sendable {
     /// repeats by a fast hash and a byte comparison (ScriptCatalog). Not an
     /// option for users: tests replay both ways and compare the reports.
     var internBySHA1 = false
+    /// Let Lua 5.4 VMs owe the GC steps of quiet stretches (`QuietGCCycles`).
+    /// Not an option for users: tests replay both ways and compare the reports.
+    var owesQuietGCSteps = true
 
     /// `retryNoscript: false` is `--no-retry`: every line replayed as recorded
     /// (`keep`) by a client that never recovers (`none`).

@@ -100,7 +100,8 @@ public final class Replayer {
                 for kind in options.allocators {
                     for client in options.clients {
                         runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, client: client,
-                                                     allocator: kind, flush: options.flush, engine: engine))
+                                                     allocator: kind, flush: options.flush, engine: engine,
+                                                     owesQuietGCSteps: options.owesQuietGCSteps))
                     }
                 }
             }

@@ -206,7 +206,8 @@ public final class Sweeper {
             var runs: [PolicyReplay] = []
             for v in values {
                 runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, client: options.clients.first ?? ClientChoice(.auto),
-                                             allocator: options.allocators.first ?? .arena, flush: options.flush))
+                                             allocator: options.allocators.first ?? .arena, flush: options.flush,
+                                             owesQuietGCSteps: options.owesQuietGCSteps))
                 // Pass 1 found where the warm-up ends.
                 if options.warmup != nil { runs.last?.beginWarmup(end: reader.summary.warmupEvents) }
             }

@@ -70,12 +70,15 @@ import Testing
         "allocatorActive", "allocatorActivePeak", "allocatorResident", "allocatorResidentPeak",
     ]
 
+    /// Not a figure of the trace: how the work was done (steps owed, `QuietGCCycles`).
+    static let diagnostics: Set<String> = ["gcStepsOwed"]
+
     /// Every integer figure of a result that is a count, by field name (found
     /// by reflection, so a count added later is covered without a change here).
     func counts(_ r: PolicyResult) -> [String: Int] {
         var out: [String: Int] = [:]
         for child in Mirror(reflecting: r).children {
-            if let label = child.label, let v = child.value as? Int, !Self.states.contains(label) { out[label] = v }
+            if let label = child.label, let v = child.value as? Int, !Self.states.contains(label), !Self.diagnostics.contains(label) { out[label] = v }
         }
         return out
     }
