@@ -8,13 +8,12 @@ struct ReadProgress {
     var bytesConsumed: Int64
     var lineNumber: Int
     var fileSize: Int64?
+}
 
+extension ReadProgress {
     init(_ reader: TraceReader) {
-        displayPath = reader.displayPath
-        bytesRead = reader.bytesRead
-        bytesConsumed = reader.bytesConsumed
-        lineNumber = reader.lineNumber
-        fileSize = reader.fileSize
+        self.init(displayPath: reader.displayPath, bytesRead: reader.bytesRead, bytesConsumed: reader.bytesConsumed,
+                  lineNumber: reader.lineNumber, fileSize: reader.fileSize)
     }
 }
 

@@ -24,6 +24,12 @@ extension PolicyReplay {
         sampler.lastEvent = events
     }
 
+    /// The samples taken since the last call, handed over.
+    func takeSamples() -> [TimelineSample] {
+        defer { sampler.samples.removeAll(keepingCapacity: true) }
+        return sampler.samples
+    }
+
     /// End of trace: the last, partial interval gets its row too, unless the
     /// last event was sampled already.
     func takeFinalSample() {

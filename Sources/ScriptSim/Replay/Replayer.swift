@@ -119,26 +119,50 @@ public final class Replayer {
         // The timestamp of the previous batch's last event (a sample due before
         // a batch's first event shows that event).
         var lastTimestamp: Double?
+        var sampling = false
+        // What follows a batch every run has replayed: its timeline rows and a progress line.
+        func finished(_ count: Int, _ extras: BatchExtras, _ progress: ReadProgress, samples: [[TimelineSample]]) throws {
+            if let timeline {
+                try collectSamples(timeline, samples: samples, runs: runs, into: &series, batchStart: events,
+                                   timestamps: extras.timestamps, previous: lastTimestamp)
+                lastTimestamp = extras.timestamps.last ?? nil
+            }
+            events += count
+            onProgress?(ReplayProgress(path: progress.displayPath, events: events, bytesRead: progress.bytesRead, lines: progress.lineNumber))
+        }
+        // Several runs replay on threads of their own; a single run on this one.
+        let lanes = runs.count < 2 ? nil : PolicyLanes(lanes: runs.count) { r, batch in
+            try batch.events.withUnsafeBufferPointer { events in
+                try runs[r].apply(events, arguments: batch.extras.arguments, marks: batch.extras.marks, scripts: batch.extras.scriptCount)
+            }
+            return runs[r].takeSamples()
+        }
+        defer { lanes?.cancel() }
+        func finished(_ batches: [PolicyLanes.Finished]) throws {
+            for f in batches {
+                if let error = f.error { throw error }
+                try finished(f.batch.events.count, f.batch.extras, f.batch.progress, samples: f.samples)
+            }
+        }
         let reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
                                          onInvalidLine: onInvalidLine, pipelined: true) { batch, extras, progress in
-            if events == 0, let timeline = options.timeline, timeline.intervalSeconds == nil {
+            if !sampling, let timeline = options.timeline, timeline.intervalSeconds == nil {
                 let every = timeline.sampleEvery ?? Self.sampleInterval(progress, batchEvents: batch.count)
                 for run in runs { run.sampler.every = every }
             }
-            try Self.runInParallel(runs) { run in
-                try run.apply(batch, arguments: extras.arguments, marks: extras.marks, scripts: extras.scriptCount)
+            sampling = true
+            if let lanes {
+                try finished(lanes.submit(PolicyLanes.Batch(events: Array(batch), extras: extras, progress: progress)))
+            } else {
+                try runs[0].apply(batch, arguments: extras.arguments, marks: extras.marks, scripts: extras.scriptCount)
+                try finished(batch.count, extras, progress, samples: [runs[0].takeSamples()])
             }
-            if let timeline {
-                try collectSamples(timeline, runs: runs, into: &series, batchStart: events, timestamps: extras.timestamps,
-                                   previous: lastTimestamp)
-                lastTimestamp = extras.timestamps.last ?? nil
-            }
-            events += batch.count
-            onProgress?(ReplayProgress(path: progress.displayPath, events: events, bytesRead: progress.bytesRead, lines: progress.lineNumber))
         }
+        if let lanes { try finished(lanes.finish()) }
         if let timeline {
             for run in runs { run.takeFinalSample() }
-            try collectSamples(timeline, runs: runs, into: &series, batchStart: events, timestamps: [], previous: lastTimestamp)
+            try collectSamples(timeline, samples: runs.map { $0.takeSamples() }, runs: runs, into: &series, batchStart: events,
+                               timestamps: [], previous: lastTimestamp)
         }
         let probe = options.retainedProbe.map { body in body.withUnsafeBufferPointer { catalog.preload(body: $0) } }
         var results: [PolicyResult] = []
@@ -156,21 +180,21 @@ public final class Replayer {
         return max(1, Int(estimated / Double(TimelineOptions.targetRows)))
     }
 
-    /// Writes the samples the runs took during the last batch (`timestamps`
-    /// are its events'; `previous` the event's before it) and keeps them for the plot.
-    private func collectSamples(_ w: TimelineWriter, runs: [PolicyReplay], into series: inout [TimelineSeries],
-                                batchStart: Int, timestamps: [Double?], previous: Double?) throws {
-        guard let count = runs.first?.sampler.samples.count, count > 0 else { return }
+    /// Writes the samples the runs took during the last batch (`samples`, per
+    /// run; `timestamps` are its events'; `previous` the event's before it)
+    /// and keeps them for the plot.
+    private func collectSamples(_ w: TimelineWriter, samples: [[TimelineSample]], runs: [PolicyReplay],
+                                into series: inout [TimelineSeries], batchStart: Int, timestamps: [Double?], previous: Double?) throws {
+        guard let count = samples.first?.count, count > 0 else { return }
         for i in 0..<count {
             for (r, run) in runs.enumerated() {
-                let s = run.sampler.samples[i]
+                let s = samples[r][i]
                 let index = s.event - 1 - batchStart
                 let ts = index >= 0 && index < timestamps.count ? timestamps[index] : index == -1 ? previous : nil
                 try w.row(s, timestamp: ts, policy: run.result.policy, allocator: run.result.allocator)
                 series[r].points.append(TimelinePoint(s, timestamp: ts))
             }
         }
-        for run in runs { run.sampler.samples.removeAll(keepingCapacity: true) }
     }
 
     /// Runs `work` on every replay, in parallel when there are several, and
