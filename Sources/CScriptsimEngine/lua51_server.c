@@ -226,9 +226,11 @@ static int build_protected(lua_State *L) {
 
 void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void *csim_lua_alloc_glibc(void *ud, void *ptr, size_t osize, size_t nsize);
+void csim_size_classes_init(void);
 
 lua_State *csim_lua51_open(csim_alloc_ctx *ctx, int server) {
     if (csim_lua51_bind(NULL, 0) != 0) return NULL;
+    csim_size_classes_init();
     lua_State *L = lua_newstate(ctx->kind == CSIM_ALLOC_GLIBC ? csim_lua_alloc_glibc : csim_lua_alloc, ctx);
     if (L == NULL) return NULL;
     build_args a = {server};

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,24 @@ static inline void account(csim_alloc_ctx *ctx, int64_t delta, int64_t blocks) {
     }
 }
 
+/* jemalloc's usable size of an n-byte block, nallocx(n, 0), for the sizes
+ * Lua asks for most: looked up in a table nallocx itself filled once, since
+ * nallocx fetches the thread's jemalloc state on every call (about a tenth
+ * of a compile-heavy replay's allocator time). */
+#define CSIM_SIZE_TABLE_MAX 4096
+static uint16_t size_classes[CSIM_SIZE_TABLE_MAX + 1];
+static pthread_once_t size_classes_once = PTHREAD_ONCE_INIT;
+
+static void fill_size_classes(void) {
+    for (size_t n = 0; n <= CSIM_SIZE_TABLE_MAX; n++) size_classes[n] = (uint16_t)nallocx(n == 0 ? 1 : n, 0);
+}
+
+void csim_size_classes_init(void) { pthread_once(&size_classes_once, fill_size_classes); }
+
+static inline size_t usable_size(size_t n) {
+    return n <= CSIM_SIZE_TABLE_MAX ? size_classes[n] : nallocx(n, 0);
+}
+
 /* The hot path: one jemalloc call plus the usable-size bookkeeping. Lua
  * passes the exact size of every block it frees or resizes (`osize`), and a
  * block allocated for n bytes (no alignment flags) has usable size nallocx(n),
@@ -133,7 +152,7 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     csim_alloc_ctx *ctx = (csim_alloc_ctx *)ud;
     if (nsize == 0) {
         if (ptr != NULL) {
-            account(ctx, -(int64_t)nallocx(osize, 0), -1);
+            account(ctx, -(int64_t)usable_size(osize), -1);
             sdallocx(ptr, osize, ctx->flags);
         }
         return NULL;
@@ -143,13 +162,13 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (ptr == NULL) {
         out = mallocx(nsize, ctx->flags);
     } else {
-        before = (int64_t)nallocx(osize, 0);
+        before = (int64_t)usable_size(osize);
         out = rallocx(ptr, nsize, ctx->flags);
     }
     if (out == NULL) {
         return NULL; /* Lua raises a memory error; ptr is untouched */
     }
-    account(ctx, (int64_t)nallocx(nsize, 0) - before, ptr == NULL ? 1 : 0);
+    account(ctx, (int64_t)usable_size(nsize) - before, ptr == NULL ? 1 : 0);
     return out;
 }
 
@@ -237,6 +256,7 @@ void csim_gz_close(void *gz) { gzclose((gzFile)gz); }
  * ------------------------------------------------------------------------- */
 
 lua_State *csim_lua_open(csim_alloc_ctx *ctx) {
+    csim_size_classes_init();
     return lua_newstate(ctx->kind == CSIM_ALLOC_GLIBC ? csim_lua_alloc_glibc : csim_lua_alloc, ctx);
 }
 

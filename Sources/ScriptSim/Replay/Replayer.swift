@@ -115,6 +115,8 @@ public final class Replayer {
             if options.clients.count > 1 { label += " [\(run.result.client)]" }
             return TimelineSeries(label: label, points: [])
         }
+        // Read here, not from the runs: their results change on their own threads.
+        let rowLabels = runs.map { (policy: $0.result.policy, allocator: $0.result.allocator) }
         var events = 0
         // The timestamp of the previous batch's last event (a sample due before
         // a batch's first event shows that event).
@@ -123,7 +125,7 @@ public final class Replayer {
         // What follows a batch every run has replayed: its timeline rows and a progress line.
         func finished(_ count: Int, _ extras: BatchExtras, _ progress: ReadProgress, samples: [[TimelineSample]]) throws {
             if let timeline {
-                try collectSamples(timeline, samples: samples, runs: runs, into: &series, batchStart: events,
+                try collectSamples(timeline, samples: samples, rows: rowLabels, into: &series, batchStart: events,
                                    timestamps: extras.timestamps, previous: lastTimestamp)
                 lastTimestamp = extras.timestamps.last ?? nil
             }
@@ -161,7 +163,7 @@ public final class Replayer {
         if let lanes { try finished(lanes.finish()) }
         if let timeline {
             for run in runs { run.takeFinalSample() }
-            try collectSamples(timeline, samples: runs.map { $0.takeSamples() }, runs: runs, into: &series, batchStart: events,
+            try collectSamples(timeline, samples: runs.map { $0.takeSamples() }, rows: rowLabels, into: &series, batchStart: events,
                                timestamps: [], previous: lastTimestamp)
         }
         let probe = options.retainedProbe.map { body in body.withUnsafeBufferPointer { catalog.preload(body: $0) } }
@@ -183,15 +185,15 @@ public final class Replayer {
     /// Writes the samples the runs took during the last batch (`samples`, per
     /// run; `timestamps` are its events'; `previous` the event's before it)
     /// and keeps them for the plot.
-    private func collectSamples(_ w: TimelineWriter, samples: [[TimelineSample]], runs: [PolicyReplay],
+    private func collectSamples(_ w: TimelineWriter, samples: [[TimelineSample]], rows: [(policy: String, allocator: String)],
                                 into series: inout [TimelineSeries], batchStart: Int, timestamps: [Double?], previous: Double?) throws {
         guard let count = samples.first?.count, count > 0 else { return }
         for i in 0..<count {
-            for (r, run) in runs.enumerated() {
+            for (r, row) in rows.enumerated() {
                 let s = samples[r][i]
                 let index = s.event - 1 - batchStart
                 let ts = index >= 0 && index < timestamps.count ? timestamps[index] : index == -1 ? previous : nil
-                try w.row(s, timestamp: ts, policy: run.result.policy, allocator: run.result.allocator)
+                try w.row(s, timestamp: ts, policy: row.policy, allocator: row.allocator)
                 series[r].points.append(TimelinePoint(s, timestamp: ts))
             }
         }
