@@ -106,6 +106,8 @@ extension Replayer {
         }
         var folder = RecoveryFolder<CallExtra>(fold: options.recordedRecoveries == .fold)
         let keepArguments = options.engines.contains(.lua51)
+        var arguments = HeldArguments()
+        var sequence = 0
         var marker = EventMarker(warmup: options.warmup, intervalSeconds: options.timeline?.intervalSeconds)
         var batch: [ReplayEvent] = []
         batch.reserveCapacity(options.batchSize)
@@ -129,7 +131,7 @@ extension Replayer {
             emitted += 1
             batch.append(call.event)
             if keepTimestamps { extras.timestamps.append(call.extra.timestamp) }
-            if keepArguments { extras.arguments.append(call.extra.arguments) }
+            if keepArguments { extras.arguments.append(arguments.take(call.extra.sequence)) }
             if batch.count >= options.batchSize { try dispatch() }
         }
 
@@ -142,7 +144,9 @@ extension Replayer {
                                         + "and the first script command has none")
                 }
             }
-            let extra = CallExtra(timestamp: command.timestamp, arguments: keepArguments ? CallArguments(command) : nil)
+            sequence += 1
+            if keepArguments { arguments.hold(CallArguments(command), sequence: sequence) }
+            let extra = CallExtra(timestamp: command.timestamp, sequence: sequence)
             let e = event(for: command, catalog: catalog)
             try observe?(command, e)
             try folder.add(e, connection: command.connection, extra: extra, emit)

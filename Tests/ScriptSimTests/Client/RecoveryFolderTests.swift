@@ -97,4 +97,30 @@ import Testing
         #expect(out == [0, 1, 2, 3, 4, 5, 6])
         #expect(folder.counts.expired == 1)
     }
+
+    /// The call arguments a Lua 5.1 run builds KEYS and ARGV from travel
+    /// beside the folder (`HeldArguments`): after folded recoveries each call
+    /// still gets its own line's arguments, and an absorbed recovery's are dropped.
+    @Test mutating func eachCallKeepsItsOwnArgumentsAcrossFoldedRecoveries() throws {
+        let x = "return 'x'", y = "return 'y'"
+        func call(_ verb: String, _ script: String, _ tag: String) -> String {
+            "\"\(verb)\" \(verb == "EVAL" ? quoted(script) : "\"\(sha1Hex(script))\"") \"1\" \"key-\(tag)\" \"arg-\(tag)\""
+        }
+        let trace = line("10.0.0.1:5000", call("EVALSHA", x, "a")) + line("10.0.0.2:6000", call("EVAL", y, "b"))
+            + line("10.0.0.1:5000", call("EVAL", x, "a-retry")) + line("10.0.0.1:5000", call("EVALSHA", x, "c"))
+            + line("10.0.0.2:6000", call("EVALSHA", y, "d")) + line("10.0.0.3:7000", load(y))
+        var options = ReplayOptions(clients: [ClientChoice(.auto)], recordedRecoveries: .fold)
+        options.engines = [.lua51]
+        var seen: [String] = []
+        let reader = try Replayer.readEvents(path: try writeTrace(trace), options: options, catalog: try ScriptCatalog(),
+                                             keepTimestamps: false, onInvalidLine: nil) { batch, extras, _ in
+            #expect(extras.arguments.count == batch.count)
+            for a in extras.arguments {
+                guard let a else { seen.append("none"); continue }
+                seen.append("\(a.keys):" + String(decoding: a.bytes, as: UTF8.self))
+            }
+        }
+        #expect(reader.summary.foldedRecoveriesEval == 1)
+        #expect(seen == ["1:key-aarg-a", "1:key-barg-b", "1:key-carg-c", "1:key-darg-d", "none"])
+    }
 }
