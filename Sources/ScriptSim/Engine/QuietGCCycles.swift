@@ -4,7 +4,7 @@
 /// On the hit path the VM does nothing between Redis's GC steps (one every
 /// 50 calls), yet each step does real work: with nothing new to collect, the
 /// incremental collector marks and sweeps the same heap cycle after cycle.
-/// That work was a third of a replay thread's time on a hit-heavy trace.
+/// That work was about half of the policy thread's time on a hit-heavy trace.
 ///
 /// Why owing is exact (Lua 5.4's lgc.c and lapi.c): a cycle that runs while
 /// nothing calls into the VM and the allocator sees no allocation, free or
@@ -16,8 +16,8 @@
 /// state to the same state, with only the two white bits swapped; after two
 /// cycles the VM is bit for bit where it was. Steps owed are taken when the
 /// VM is about to change, less whole multiples of two cycles. To be safe
-/// the period is used only once two quiet cycles in a row took the same
-/// number of steps. Owed steps change no byte count, so memory read
+/// the period is used only once three quiet cycles in a row have ended, the
+/// last two after the same number of steps. Owed steps change no byte count, so memory read
 /// meanwhile is what it would have been. Tests replay workloads with and
 /// without owing and compare everything.
 ///

@@ -140,14 +140,17 @@ public final class Replayer {
             return runs[r].takeSamples()
         }
         defer { lanes?.cancel() }
+        var runFailed = false
         func finished(_ batches: [PolicyLanes.Finished]) throws {
             for f in batches {
-                if let error = f.error { throw error }
+                if let error = f.error {
+                    runFailed = true
+                    throw error
+                }
                 try finished(f.batch.events.count, f.batch.extras, f.batch.progress, samples: f.samples)
             }
         }
-        let reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
-                                         onInvalidLine: onInvalidLine, pipelined: true) { batch, extras, progress in
+        func replay(_ batch: UnsafeBufferPointer<ReplayEvent>, _ extras: BatchExtras, _ progress: ReadProgress) throws {
             if !sampling, let timeline = options.timeline, timeline.intervalSeconds == nil {
                 let every = timeline.sampleEvery ?? Self.sampleInterval(progress, batchEvents: batch.count)
                 for run in runs { run.sampler.every = every }
@@ -159,6 +162,16 @@ public final class Replayer {
                 try runs[0].apply(batch, arguments: extras.arguments, marks: extras.marks, scripts: extras.scriptCount)
                 try finished(batch.count, extras, progress, samples: [runs[0].takeSamples()])
             }
+        }
+        let reader: TraceReader
+        do {
+            reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
+                                         onInvalidLine: onInvalidLine, pipelined: true, replay)
+        } catch {
+            // A run's failure in a batch before the reader's comes out first,
+            // as when every batch was replayed before the next was read.
+            if let lanes, !runFailed { try finished(lanes.finish()) }
+            throw error
         }
         if let lanes { try finished(lanes.finish()) }
         if let timeline {
