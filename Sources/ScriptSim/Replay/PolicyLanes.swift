@@ -19,7 +19,8 @@ final class PolicyLanes {
     struct Batch {
         var events: [ReplayEvent]
         var extras: Replayer.BatchExtras
-        var progress: ReadProgress
+        /// Where the reader stood (nil when the events come from elsewhere, a sweep's spool).
+        var progress: ReadProgress?
     }
 
     struct Finished {

@@ -147,7 +147,8 @@ public final class Replayer {
                     runFailed = true
                     throw error
                 }
-                try finished(f.batch.events.count, f.batch.extras, f.batch.progress, samples: f.samples)
+                guard let progress = f.batch.progress else { preconditionFailure("a replay's batches carry the reader's progress") }
+                try finished(f.batch.events.count, f.batch.extras, progress, samples: f.samples)
             }
         }
         func replay(_ batch: UnsafeBufferPointer<ReplayEvent>, _ extras: BatchExtras, _ progress: ReadProgress) throws {

@@ -212,9 +212,20 @@ public final class Sweeper {
                 if options.warmup != nil { runs.last?.beginWarmup(end: reader.summary.warmupEvents) }
             }
             peakConcurrent = max(peakConcurrent, runs.count)
-            try spool.forEachBatch(options.batchSize) { batch in
-                try Replayer.runInParallel(runs) { run in try run.apply(batch) }
+            // A thread per limit: a small limit (many compiles) never holds a large one up batch by batch.
+            let members = runs
+            let lanes = PolicyLanes(lanes: members.count) { r, batch in
+                try batch.events.withUnsafeBufferPointer { try members[r].apply($0) }
+                return []
             }
+            defer { lanes.cancel() }
+            func check(_ finished: [PolicyLanes.Finished]) throws {
+                if let error = finished.lazy.compactMap(\.error).first { throw error }
+            }
+            try spool.forEachBatch(options.batchSize) { batch in
+                try check(lanes.submit(PolicyLanes.Batch(events: Array(batch), extras: Replayer.BatchExtras(), progress: nil)))
+            }
+            try check(lanes.finish())
             for (v, run) in zip(values, runs) { replayed[v] = try run.finish() }
         }
 
