@@ -51,9 +51,10 @@ public final class LuaVM {
     private var message = [CChar](repeating: 0, count: 512)
     /// Lua 5.4: GC steps owed over a quiet stretch (`QuietGCCycles`).
     private var quietCycles = QuietGCCycles()
-    private let owesQuietSteps: Bool
     /// What the VM was created with (a VM after SCRIPT FLUSH is created the same way).
     public let owesQuietGCSteps: Bool
+    /// Owing applies to Lua 5.4 only (`QuietGCCycles` says why).
+    private var owesQuietSteps: Bool { owesQuietGCSteps && engine == .lua54 }
 
     /// `owesQuietGCSteps`: false takes every GC step (tests compare the two).
     public init(allocator: VMAllocator, engine: LuaEngine = .lua54, server: ServerEnvironment = .redis74,
@@ -61,7 +62,6 @@ public final class LuaVM {
         self.allocator = allocator
         self.engine = engine
         self.owesQuietGCSteps = owesQuietGCSteps
-        owesQuietSteps = owesQuietGCSteps && engine == .lua54
         usesRefs = server == .valkey
         if engine == .lua51 {
             var reason = [CChar](repeating: 0, count: 256)

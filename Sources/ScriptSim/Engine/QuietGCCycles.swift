@@ -37,7 +37,7 @@ struct QuietGCCycles {
     private var period = 0
     private var periodKilobytes: Int32 = 0
     /// Steps owed since the last one taken.
-    private(set) var owed = 0
+    private var owed = 0
 
     /// Whether this step can be owed: the state repeats and nothing changed since.
     mutating func owe(mark: UInt64, kilobytes: Int32) -> Bool {

@@ -31,15 +31,18 @@ final class PolicyLanes {
         var error: Error?
     }
 
-    private let lanes: Int
     private let lead: Int
     /// Replays a batch on lane `r` and hands over the samples taken meanwhile.
     private let replay: (_ r: Int, Batch) throws -> [TimelineSample]
     private let condition = NSCondition()
-    /// Batches not yet finished by every run; `queue[0]` is batch `first`.
-    private var queue: [Batch] = []
-    private var samples: [[[TimelineSample]]] = []
-    private var errors: [[Error?]] = []
+    /// A batch not yet finished by every run, with what each run left of it.
+    private struct Slot {
+        var batch: Batch
+        var samples: [[TimelineSample]]
+        var errors: [Error?]
+    }
+    /// `queue[0]` is batch `first`.
+    private var queue: [Slot] = []
     private var first = 0
     /// Per run, the index of the next batch it replays.
     private var next: [Int]
@@ -48,7 +51,6 @@ final class PolicyLanes {
     private var running: Int
 
     init(lanes: Int, lead: Int = 4, replay: @escaping (_ r: Int, Batch) throws -> [TimelineSample]) {
-        self.lanes = lanes
         self.lead = max(1, lead)
         self.replay = replay
         next = Array(repeating: 0, count: lanes)
@@ -67,9 +69,7 @@ final class PolicyLanes {
     func submit(_ batch: Batch) -> [Finished] {
         condition.lock()
         defer { condition.unlock() }
-        queue.append(batch)
-        samples.append(Array(repeating: [], count: lanes))
-        errors.append(Array(repeating: nil, count: lanes))
+        queue.append(Slot(batch: batch, samples: Array(repeating: [], count: next.count), errors: Array(repeating: nil, count: next.count)))
         condition.broadcast()
         while !cancelled, first + queue.count - next.min()! > lead { condition.wait() }
         return takeFinished()
@@ -100,13 +100,10 @@ final class PolicyLanes {
     private func takeFinished() -> [Finished] {
         let done = next.min()! - first
         guard done > 0 else { return [] }
-        var out: [Finished] = []
-        for i in 0..<done {
-            out.append(Finished(batch: queue[i], samples: samples[i], error: errors[i].first { $0 != nil } ?? nil))
+        let out = queue[..<done].map { slot in
+            Finished(batch: slot.batch, samples: slot.samples, error: slot.errors.first { $0 != nil } ?? nil)
         }
         queue.removeFirst(done)
-        samples.removeFirst(done)
-        errors.removeFirst(done)
         first += done
         condition.broadcast()
         return out
@@ -119,7 +116,7 @@ final class PolicyLanes {
         while true {
             while !cancelled, !closed, next[r] >= first + queue.count { condition.wait() }
             if cancelled || next[r] >= first + queue.count { break }
-            let batch = queue[next[r] - first]
+            let batch = queue[next[r] - first].batch
             condition.unlock()
             var error: Error?
             var taken: [TimelineSample] = []
@@ -132,8 +129,8 @@ final class PolicyLanes {
                 }
             }
             condition.lock()
-            samples[next[r] - first][r] = taken
-            errors[next[r] - first][r] = error
+            queue[next[r] - first].samples[r] = taken
+            queue[next[r] - first].errors[r] = error
             next[r] += 1
             condition.broadcast()
         }

@@ -26,8 +26,9 @@ extension PolicyReplay {
 
     /// The samples taken since the last call, handed over.
     func takeSamples() -> [TimelineSample] {
-        defer { sampler.samples.removeAll(keepingCapacity: true) }
-        return sampler.samples
+        var taken: [TimelineSample] = []
+        swap(&taken, &sampler.samples)
+        return taken
     }
 
     /// End of trace: the last, partial interval gets its row too, unless the

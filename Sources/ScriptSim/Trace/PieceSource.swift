@@ -8,8 +8,8 @@ import Darwin
 /// piece can be parsed on its own core: every line of a piece is whole, and
 /// the unfinished line at its end starts the next piece.
 ///
-/// Only the thread that holds the parser pool's lock calls `next`, so pieces
-/// come out in file order.
+/// Only the thread that holds the parser pool's read lock calls `next`, so
+/// pieces come out in file order.
 struct PieceSource {
     /// How a piece ended.
     enum End {
