@@ -3,6 +3,9 @@
 //   scriptsim-bench hash TRACE [N] read the trace and SHA1 every body, no cache (the hit-path floor);
 //                                  N: parse threads, as scriptsim's --parse-threads (default 0: one per core, at most 4)
 //   scriptsim-bench compile TRACE  compile every EVAL body in a tight loop on one VM (the miss-path floor)
+//   scriptsim-bench compile-kept TRACE
+//                                  the same, keeping the 500 latest functions and stepping the GC every 25
+//                                  compiles: the Lua work eval-lru (Redis 7.4) does on a trace of distinct bodies
 //   scriptsim-bench ids TRACE      one integer id per EVAL/EVALSHA (by SHA1), for libCacheSim's text reader
 //   scriptsim-bench resp TRACE     the script commands as RESP, for `redis-cli --pipe`
 //
@@ -12,7 +15,7 @@ import Foundation
 import ScriptSim
 
 func usage() -> Never {
-    fputs("usage: scriptsim-bench hash|compile|ids|resp TRACE [PARSE_THREADS]\n", stderr)
+    fputs("usage: scriptsim-bench hash|compile|compile-kept|ids|resp TRACE [PARSE_THREADS]\n", stderr)
     exit(64)
 }
 
@@ -46,8 +49,13 @@ case "hash":
         }
     }
     if sink == 42 { fputs("", stderr) }
-case "compile":
-    // The bodies are read first; only the compile loop is timed.
+case "compile", "compile-kept":
+    // The bodies are read first; only the compile loop is timed. "compile-kept"
+    // keeps what an EVAL LRU of 500 keeps when no body repeats (each new
+    // function replaces the oldest) and steps the GC as Redis 7.4 does: a tick
+    // after the create and one after the run, a step every 50 ticks.
+    let kept = mode == "compile-kept" ? 500 : 1
+    let stepEvery = mode == "compile-kept" ? 25 : 50
     var bodies: [[UInt8]] = []
     try reader.forEachCommand { c in
         if c.kind == .eval || c.kind == .evalReadOnly { bodies.append(Array(c.payload)) }
@@ -55,13 +63,14 @@ case "compile":
     let vm = try LuaVM(allocator: VMAllocator())
     let loop = Date()
     for body in bodies {
+        let slot = LuaVM.slot(for: ScriptID(events % kept))
         events += 1
         do {
             try body.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(EngineError) in
-                try vm.compile(b, slot: LuaVM.slot(for: 0), sha: "")
+                try vm.compile(b, slot: slot, sha: "")
             }
         } catch {}
-        if events % 50 == 0 { vm.gcStep() }
+        if events % stepEvery == 0 { vm.gcStep() }
     }
     vm.close()
     fputs("compile loop \(String(format: "%.3f", Date().timeIntervalSince(loop))) s\n", stderr)

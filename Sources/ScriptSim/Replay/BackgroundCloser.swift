@@ -41,11 +41,11 @@ final class BackgroundCloser: @unchecked Sendable {
         lock.lock(); _started += 1; lock.unlock()
         queue.async { [self] in
             gate?.wait()
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = MonotonicClock.nanoseconds()
             let allocator = handoff.vm.allocator
             handoff.vm.close()
             if purge { allocator.purge() }
-            let elapsed = DispatchTime.now().uptimeNanoseconds - start
+            let elapsed = MonotonicClock.nanoseconds() - start
             lock.lock()
             _finished += 1
             _totalNanoseconds += elapsed

@@ -82,8 +82,8 @@ final class PolicyReplay {
             origin.append(contentsOf: repeatElement(0, count: known - origin.count))
             evicted.append(contentsOf: repeatElement(false, count: known - evicted.count))
         }
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { applyNanoseconds += DispatchTime.now().uptimeNanoseconds - start }
+        let start = MonotonicClock.nanoseconds()
+        defer { applyNanoseconds += MonotonicClock.nanoseconds() - start }
         if let end = marks.warmupEnd { warmup.end = end }
         var due = 0
         for (i, e) in events.enumerated() {
@@ -143,8 +143,8 @@ final class PolicyReplay {
                 return .invalidShebang(sha: catalog.shaHex(id), message: e.message)
             case .success(let offset):
                 let code = UnsafeBufferPointer(rebasing: body[offset...])
-                let start = DispatchTime.now().uptimeNanoseconds
-                defer { elapsed = DispatchTime.now().uptimeNanoseconds - start }
+                let start = MonotonicClock.nanoseconds()
+                defer { elapsed = MonotonicClock.nanoseconds() - start }
                 do throws(EngineError) {
                     try vm.compile(code, slot: LuaVM.slot(for: id), sha: catalog.shaHex(id))
                     return nil
@@ -224,7 +224,7 @@ final class PolicyReplay {
     private func flush(_ traced: FlushMode) throws(EngineError) {
         result.flushes += 1
         sampleAllocator()
-        let start = DispatchTime.now().uptimeNanoseconds
+        let start = MonotonicClock.nanoseconds()
         let old = vm
         if flushOptions.closesInBackground(traced, scripts: cachedScripts) {
             result.flushesAsync += 1
@@ -235,7 +235,7 @@ final class PolicyReplay {
             if flushOptions.afterFlush == .purge { allocator.purge() }
         }
         vm = try LuaVM(allocator: allocator, engine: vm.engine, server: server.environment, owesQuietGCSteps: vm.owesQuietGCSteps)
-        _ = pauses.record(DispatchTime.now().uptimeNanoseconds - start)
+        _ = pauses.record(MonotonicClock.nanoseconds() - start)
         for i in origin.indices where origin[i] != 0 || evicted[i] {
             origin[i] = 0
             evicted[i] = false
