@@ -46,54 +46,67 @@ public final class TraceAnalyzer {
         // so memory stays with them however long the trace.
         var distances: [Int] = []
         var connections = ConnectionCounter()
-        var mapped: [ReplayEvent] = []
         var events = 0
-
-        let reader = try Replayer.readEvents(
-            path: path, options: options.replay, catalog: catalog, keepTimestamps: false, onInvalidLine: onInvalidLine,
-            observe: { command, event in
-                let id = event.script
-                let names = event.operation == .eval || event.operation == .evalsha || event.operation == .scriptLoad
-                if names {
-                    tallies.grow(to: catalog.count)
-                    index.classify(id, catalog: catalog)
-                }
-                if !command.connection.isEmpty { connections.add(command.connection, script: names ? id : nil) }
-                switch event.operation {
-                case .eval, .evalsha:
-                    let i = Int(id)
-                    tallies.calls[i] += 1
-                    if event.operation == .eval { tallies.sentWithEval[i] = true }
-                    if command.argumentCount >= 3 {
-                        let keys = max(0, TraceLineParser.integer(command.argument(2)) ?? 0)
-                        tallies.maxKeys[i] = max(tallies.maxKeys[i], keys)
-                        tallies.maxArgs[i] = max(tallies.maxArgs[i], command.argumentCount - 3 - keys)
-                    }
-                    if let d = reuse.call(id), event.operation == .eval {
-                        if d >= distances.count { distances.append(contentsOf: repeatElement(0, count: d + 1 - distances.count)) }
-                        distances[d] += 1
-                    }
-                case .flush:
-                    reuse.reset()
-                case .scriptLoad, .exists:
-                    break
-                }
+        // The two runs replay on threads of their own while this one reads,
+        // classifies and maps the next batches; each runs at its own pace.
+        let runs = [asSent, parameterised]
+        let lanes = PolicyLanes(lanes: runs.count) { r, batch in
+            try (r == 0 ? batch.events : batch.mapped).withUnsafeBufferPointer {
+                try runs[r].apply($0, arguments: batch.extras.arguments, scripts: batch.extras.scriptCount)
             }
-        ) { batch, extras, progress in
-            mapped.removeAll(keepingCapacity: true)
-            for e in batch {
-                var m = e
-                if e.operation == .eval || e.operation == .evalsha || e.operation == .scriptLoad { m.script = index.whatIfScript(e.script) }
-                mapped.append(m)
-            }
-            try mapped.withUnsafeBufferPointer { whatIf in
-                try Replayer.runInParallel([asSent, parameterised]) { run in
-                    try run.apply(run === asSent ? batch : whatIf, arguments: extras.arguments)
-                }
-            }
-            events += batch.count
+            return []
+        }
+        defer { lanes.cancel() }
+        func finished(_ f: PolicyLanes.Finished) {
+            events += f.batch.events.count
+            guard let progress = f.batch.progress else { return }
             onProgress?(ReplayProgress(path: progress.displayPath, events: events, bytesRead: progress.bytesRead, lines: progress.lineNumber))
         }
+
+        let reader: TraceReader
+        do {
+            reader = try Replayer.readEvents(
+                path: path, options: options.replay, catalog: catalog, keepTimestamps: false, onInvalidLine: onInvalidLine,
+                observe: { command, event in
+                    let id = event.script
+                    let names = event.operation == .eval || event.operation == .evalsha || event.operation == .scriptLoad
+                    if names {
+                        tallies.grow(to: catalog.count)
+                        index.classify(id, catalog: catalog)
+                    }
+                    if !command.connection.isEmpty { connections.add(command.connection, script: names ? id : nil) }
+                    switch event.operation {
+                    case .eval, .evalsha:
+                        let i = Int(id)
+                        tallies.calls[i] += 1
+                        if event.operation == .eval { tallies.sentWithEval[i] = true }
+                        if command.argumentCount >= 3 {
+                            let keys = max(0, TraceLineParser.integer(command.argument(2)) ?? 0)
+                            tallies.maxKeys[i] = max(tallies.maxKeys[i], keys)
+                            tallies.maxArgs[i] = max(tallies.maxArgs[i], command.argumentCount - 3 - keys)
+                        }
+                        if let d = reuse.call(id), event.operation == .eval {
+                            if d >= distances.count { distances.append(contentsOf: repeatElement(0, count: d + 1 - distances.count)) }
+                            distances[d] += 1
+                        }
+                    case .flush:
+                        reuse.reset()
+                    case .scriptLoad, .exists:
+                        break
+                    }
+                }
+            ) { batch, extras, progress in
+                let mapped = batch.map { e in
+                    var m = e
+                    if e.operation == .eval || e.operation == .evalsha || e.operation == .scriptLoad { m.script = index.whatIfScript(e.script) }
+                    return m
+                }
+                try lanes.feed(PolicyLanes.Batch(events: Array(batch), extras: extras, progress: progress, mapped: mapped), finished)
+            }
+        } catch {
+            try lanes.drain(after: error, finished)
+        }
+        try lanes.drain(finished)
 
         var report = AnalyzeReport(path: reader.displayPath, summary: reader.summary,
                                    whatIf: WhatIf(asSent: try asSent.finish(), parameterised: try parameterised.finish()))

@@ -21,6 +21,10 @@ final class PolicyLanes {
         var extras: Replayer.BatchExtras
         /// Where the reader stood (nil when the events come from elsewhere, a sweep's spool).
         var progress: ReadProgress?
+        /// The same calls as another run sees them (`analyze`'s what-if, one
+        /// script per template), mapped on the reading thread; empty when
+        /// every run replays `events`.
+        var mapped: [ReplayEvent] = []
     }
 
     struct Finished {
@@ -49,6 +53,8 @@ final class PolicyLanes {
     private var closed = false
     private var cancelled = false
     private var running: Int
+    /// Whether a run's error has been thrown to the caller (`deliver`).
+    private var threwRunError = false
 
     init(lanes: Int, lead: Int = 4, replay: @escaping (_ r: Int, Batch) throws -> [TimelineSample]) {
         self.lead = max(1, lead)
@@ -94,6 +100,37 @@ final class PolicyLanes {
         cancelled = true
         condition.broadcast()
         while running > 0 { condition.wait() }
+    }
+
+    /// Hands `batch` to every run, then passes each batch every run has
+    /// finished to `handle`, in order, and throws the first run error there
+    /// (in trace order, then run order) instead, as a barrier after every
+    /// batch would have. Called from the thread that reads.
+    func feed(_ batch: Batch, _ handle: (Finished) throws -> Void) throws {
+        try deliver(submit(batch), handle)
+    }
+
+    /// The reading ended: waits for the runs and delivers what is left.
+    func drain(_ handle: (Finished) throws -> Void) throws {
+        try deliver(finish(), handle)
+    }
+
+    /// The reading failed with `error`: a run's failure in a batch before it
+    /// still comes out first, as when every batch was replayed before the next
+    /// was read.
+    func drain(after error: Error, _ handle: (Finished) throws -> Void) throws -> Never {
+        if !threwRunError { try drain(handle) }
+        throw error
+    }
+
+    private func deliver(_ batches: [Finished], _ handle: (Finished) throws -> Void) throws {
+        for f in batches {
+            if let error = f.error {
+                threwRunError = true
+                throw error
+            }
+            try handle(f)
+        }
     }
 
     /// Called with the lock held.

@@ -140,16 +140,9 @@ public final class Replayer {
             return runs[r].takeSamples()
         }
         defer { lanes?.cancel() }
-        var runFailed = false
-        func finished(_ batches: [PolicyLanes.Finished]) throws {
-            for f in batches {
-                if let error = f.error {
-                    runFailed = true
-                    throw error
-                }
-                guard let progress = f.batch.progress else { preconditionFailure("a replay's batches carry the reader's progress") }
-                try finished(f.batch.events.count, f.batch.extras, progress, samples: f.samples)
-            }
+        func finished(_ f: PolicyLanes.Finished) throws {
+            guard let progress = f.batch.progress else { preconditionFailure("a replay's batches carry the reader's progress") }
+            try finished(f.batch.events.count, f.batch.extras, progress, samples: f.samples)
         }
         func replay(_ batch: UnsafeBufferPointer<ReplayEvent>, _ extras: BatchExtras, _ progress: ReadProgress) throws {
             if !sampling, let timeline = options.timeline, timeline.intervalSeconds == nil {
@@ -158,7 +151,7 @@ public final class Replayer {
             }
             sampling = true
             if let lanes {
-                try finished(lanes.submit(PolicyLanes.Batch(events: Array(batch), extras: extras, progress: progress)))
+                try lanes.feed(PolicyLanes.Batch(events: Array(batch), extras: extras, progress: progress), finished)
             } else {
                 try runs[0].apply(batch, arguments: extras.arguments, marks: extras.marks, scripts: extras.scriptCount)
                 try finished(batch.count, extras, progress, samples: [runs[0].takeSamples()])
@@ -169,12 +162,10 @@ public final class Replayer {
             reader = try Self.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: timeline != nil,
                                          onInvalidLine: onInvalidLine, pipelined: true, replay)
         } catch {
-            // A run's failure in a batch before the reader's comes out first,
-            // as when every batch was replayed before the next was read.
-            if let lanes, !runFailed { try finished(lanes.finish()) }
-            throw error
+            guard let lanes else { throw error }
+            try lanes.drain(after: error, finished)
         }
-        if let lanes { try finished(lanes.finish()) }
+        if let lanes { try lanes.drain(finished) }
         if let timeline {
             for run in runs { run.takeFinalSample() }
             try collectSamples(timeline, samples: runs.map { $0.takeSamples() }, rows: rowLabels, into: &series, batchStart: events,
@@ -211,23 +202,5 @@ public final class Replayer {
                 series[r].points.append(TimelinePoint(s, timestamp: ts))
             }
         }
-    }
-
-    /// Runs `work` on every replay, in parallel when there are several, and
-    /// rethrows the first error (in policy order).
-    static func runInParallel(_ runs: [PolicyReplay], _ work: (PolicyReplay) throws -> Void) throws {
-        if runs.count == 1 {
-            try work(runs[0])
-            return
-        }
-        let errors = UnsafeMutableBufferPointer<Error?>.allocate(capacity: runs.count)
-        errors.initialize(repeating: nil)
-        defer { errors.deallocate() }
-        withoutActuallyEscaping(work) { work in
-            DispatchQueue.concurrentPerform(iterations: runs.count) { i in
-                do { try work(runs[i]) } catch { errors[i] = error }
-            }
-        }
-        if let first = errors.first(where: { $0 != nil }) { throw first! }
     }
 }

@@ -219,13 +219,10 @@ public final class Sweeper {
                 return []
             }
             defer { lanes.cancel() }
-            func check(_ finished: [PolicyLanes.Finished]) throws {
-                if let error = finished.lazy.compactMap(\.error).first { throw error }
-            }
             try spool.forEachBatch(options.batchSize) { batch in
-                try check(lanes.submit(PolicyLanes.Batch(events: Array(batch), extras: Replayer.BatchExtras(), progress: nil)))
+                try lanes.feed(PolicyLanes.Batch(events: Array(batch), extras: Replayer.BatchExtras(), progress: nil)) { _ in }
             }
-            try check(lanes.finish())
+            try lanes.drain { _ in }
             for (v, run) in zip(values, runs) { replayed[v] = try run.finish() }
         }
 

@@ -76,6 +76,63 @@ import Testing
         #expect(log.seen[0] == Array(0...5))
     }
 
+    struct ReaderFailure: Error {}
+
+    /// What a reader sees through `feed` and `drain`: every clean batch handed
+    /// back in order, then the first run error thrown once, where it happened.
+    @Test func feedHandsBackCleanBatchesThenThrowsTheFirstRunError() {
+        let subject = PolicyLanes(lanes: 2, lead: 2) { r, b in
+            let n = Int(b.events[0].script)
+            if r == 1, n == 6 { throw Failure(lane: r, batch: n) }
+            return []
+        }
+        var handed: [Int] = []
+        var thrown: Error?
+        do {
+            for n in 0..<20 { try subject.feed(batch(n)) { handed.append(Int($0.batch.events[0].script)) } }
+            try subject.drain { handed.append(Int($0.batch.events[0].script)) }
+        } catch {
+            thrown = error
+        }
+        #expect(handed == Array(0..<6))
+        #expect(thrown as? Failure == Failure(lane: 1, batch: 6))
+        subject.cancel()
+    }
+
+    /// The reader fails after batch 9: a run that failed at batch 9 (a slow
+    /// lane, so not yet handed back when the reader fails) comes out first;
+    /// with no run failing, the reader's error does, after every batch read
+    /// was replayed and handed back.
+    @Test(arguments: [true, false])
+    func aRunErrorBeforeTheReadersComesOutFirst(runFails: Bool) {
+        let subject = PolicyLanes(lanes: 2, lead: 4) { r, b in
+            let n = Int(b.events[0].script)
+            if r == 0 { usleep(3000) }
+            if runFails, r == 0, n == 9 { throw Failure(lane: r, batch: n) }
+            return []
+        }
+        var handed: [Int] = []
+        var thrown: Error?
+        do {
+            do {
+                for n in 0..<10 { try subject.feed(batch(n)) { handed.append(Int($0.batch.events[0].script)) } }
+                throw ReaderFailure()
+            } catch let e as ReaderFailure {
+                try subject.drain(after: e) { handed.append(Int($0.batch.events[0].script)) }
+            }
+        } catch {
+            thrown = error
+        }
+        if runFails {
+            #expect(thrown as? Failure == Failure(lane: 0, batch: 9))
+            #expect(handed == Array(0..<9))
+        } else {
+            #expect(thrown is ReaderFailure)
+            #expect(handed == Array(0..<10))
+        }
+        subject.cancel()
+    }
+
     /// Cancelling part-way ends every thread, also while a lane is behind.
     @Test func cancelEndsTheLanes() {
         let subject = PolicyLanes(lanes: 2, lead: 3) { r, _ in
