@@ -53,7 +53,8 @@ final class PolicyLanes {
     private var closed = false
     private var cancelled = false
     private var running: Int
-    /// Whether a run's error has been thrown to the caller (`deliver`).
+    /// Whether a run's error has been thrown to the caller (`deliver`); only the
+    /// caller's thread touches it.
     private var threwRunError = false
 
     init(lanes: Int, lead: Int = 4, replay: @escaping (_ r: Int, Batch) throws -> [TimelineSample]) {
