@@ -304,14 +304,13 @@ int csim_lua_compile(lua_State *L, const char *body, size_t len, int64_t slot,
     return status_code(st);
 }
 
-int csim_lua_drop(lua_State *L, int64_t slot) {
+void csim_lua_drop(lua_State *L, int64_t slot) {
     /* No protected call: the slot holds a function, so setting it to nil only
      * overwrites a value (Lua 5.4's luaH_newkey never inserts a nil either),
      * and one push fits in the LUA_MINSTACK slots the API guarantees. Nothing
      * allocates, nothing can raise. */
     lua_pushnil(L);
     lua_rawseti(L, LUA_REGISTRYINDEX, (lua_Integer)slot);
-    return CSIM_OK;
 }
 
 int csim_lua_has(lua_State *L, int64_t slot) {

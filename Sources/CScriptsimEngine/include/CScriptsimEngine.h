@@ -220,8 +220,8 @@ int csim_lua_compile(lua_State *L, const char *body, size_t len, int64_t slot,
 
 /* Sets registry[slot] = nil: it cannot fail (nothing allocates), so no
  * protected call. The closure becomes garbage; its bytes come back at a later
- * GC step, exactly as in Redis's luaDeleteFunction. Always CSIM_OK. */
-int csim_lua_drop(lua_State *L, int64_t slot);
+ * GC step, exactly as in Redis's luaDeleteFunction. */
+void csim_lua_drop(lua_State *L, int64_t slot);
 
 /* 1 when registry[slot] holds a function. */
 int csim_lua_has(lua_State *L, int64_t slot);

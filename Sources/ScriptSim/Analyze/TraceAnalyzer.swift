@@ -59,7 +59,7 @@ public final class TraceAnalyzer {
         defer { lanes.cancel() }
         func finished(_ f: PolicyLanes.Finished) {
             events += f.batch.events.count
-            guard let progress = f.batch.progress else { return }
+            guard let progress = f.batch.progress else { preconditionFailure("analyze's batches carry the reader's progress") }
             onProgress?(ReplayProgress(path: progress.displayPath, events: events, bytesRead: progress.bytesRead, lines: progress.lineNumber))
         }
 

@@ -152,7 +152,7 @@ public final class LuaVM {
             guard let entry = keys.removeValue(forKey: slot) else { return }
             _ = csim_lua51_drop(L, entry.key, entry.ref)
         } else {
-            _ = csim_lua_drop(L, Int64(slot))
+            csim_lua_drop(L, Int64(slot))
         }
     }
 
