@@ -15,6 +15,7 @@ struct TimelineSampler {
 extension PolicyReplay {
     /// Records the state after the current event for the timeline.
     func takeSample() {
+        settleBackgroundClose()
         let stats = sampleAllocator()
         let counts = IntervalCounts(result)
         sampler.samples.append(TimelineSample(event: events, vmBytes: allocator.liveBytes, scriptBytes: memory.total,

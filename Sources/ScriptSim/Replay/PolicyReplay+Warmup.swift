@@ -24,9 +24,8 @@ extension PolicyReplay {
     }
 
     /// The warm-up ends before the current event. The VM peak restarts from
-    /// the bytes the allocator counts now, an old VM still closing after an
-    /// ASYNC flush included (as `vm_bytes` counts it); the allocator's own
-    /// peaks from a fresh reading.
+    /// the bytes the allocator counts now (an ASYNC flush's close has ended:
+    /// the event waited for it); the allocator's own peaks from a fresh reading.
     func startCounting() {
         warmup.counting = true
         warmup.before = result

@@ -20,7 +20,7 @@ final class PolicyReplay {
     let server: ScriptEntryLayout
     let flushOptions: FlushOptions
     let closer: BackgroundCloser
-    private(set) var vm: LuaVM
+    var vm: LuaVM
     /// Events replayed so far (the index of the next one).
     private(set) var events = 0
     /// When to take timeline samples, and those not yet collected (PolicyReplay+Timeline).
@@ -29,14 +29,18 @@ final class PolicyReplay {
     var warmup = WarmupState()
     var pauses = Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
     private var applyNanoseconds: UInt64 = 0
+    /// An ASYNC flush handed the old VM to the closer; the next event waits for it
+    /// (PolicyReplay+BackgroundClose), so no figure depends on the close's speed.
+    var closeInFlight = false
+    var closeWaitNanoseconds: UInt64 = 0
     var result: PolicyResult
     /// Per script: 0 when not cached, else its `ScriptOrigin` raw value.
-    private var origin: [UInt8] = []
+    var origin: [UInt8] = []
     /// Per script: evicted since the last flush (a compile now is a recompile).
-    private var evicted: [Bool] = []
-    private var cachedEval = 0
-    private var cachedLoad = 0
-    private(set) var memory: RedisScriptMemory
+    var evicted: [Bool] = []
+    var cachedEval = 0
+    var cachedLoad = 0
+    var memory: RedisScriptMemory
     var gc = GCCadence()
     private var victims: [ScriptID] = []
     var compileNanoseconds: UInt64 = 0
@@ -83,10 +87,12 @@ final class PolicyReplay {
             evicted.append(contentsOf: repeatElement(false, count: known - evicted.count))
         }
         let start = MonotonicClock.nanoseconds()
-        defer { applyNanoseconds += MonotonicClock.nanoseconds() - start }
+        closeWaitNanoseconds = 0
+        defer { applyNanoseconds += MonotonicClock.nanoseconds() - start - closeWaitNanoseconds }
         if let end = marks.warmupEnd { warmup.end = end }
         var due = 0
         for (i, e) in events.enumerated() {
+            if closeInFlight { settleBackgroundClose() }
             if due < marks.sampleBefore.count, marks.sampleBefore[due] == i {
                 takeSample()
                 due += 1
@@ -217,44 +223,13 @@ final class PolicyReplay {
         result.promotions += 1
     }
 
-    /// SCRIPT FLUSH (`scriptingReset`): the old VM is released — closed here, or
-    /// above 64 scripts with ASYNC handed to the background closer — then a
-    /// fresh VM and an empty cache are ready at once. The time this holds the
-    /// replay thread is the flush's pause.
-    private func flush(_ traced: FlushMode) throws(EngineError) {
-        result.flushes += 1
-        sampleAllocator()
-        let start = MonotonicClock.nanoseconds()
-        let old = vm
-        if flushOptions.closesInBackground(traced, scripts: cachedScripts) {
-            result.flushesAsync += 1
-            closer.close(old)
-        } else {
-            result.flushesSync += 1
-            old.close()
-            if flushOptions.afterFlush == .purge { allocator.purge() }
-        }
-        vm = try LuaVM(allocator: allocator, engine: vm.engine, server: server.environment, owesQuietGCSteps: vm.owesQuietGCSteps)
-        _ = pauses.record(MonotonicClock.nanoseconds() - start)
-        for i in origin.indices where origin[i] != 0 || evicted[i] {
-            origin[i] = 0
-            evicted[i] = false
-        }
-        cachedEval = 0
-        cachedLoad = 0
-        memory.reset()
-        policy.removeAll()
-        admission.removeAll()
-        sampleAllocator()
-    }
-
     /// End of trace: final figures, a full GC for the retained figure, invariant checks.
     /// With `probe` (verify), the figures are taken first; then the probe
     /// script is EVAL'd as the server ran it — created, maybe evicting one —
     /// and the retained Lua count is read after a full collection, as the
     /// server's INFO is read after `collectgarbage('collect')`.
     func finish(probe: ScriptID? = nil) throws -> PolicyResult {
-        closer.waitForAll()
+        settleBackgroundClose()
         // A warm-up the trace never got past covers it all: nothing is counted.
         if !warmup.counting { startCounting() }
         if let before = warmup.before { result.subtractCounts(before) }
