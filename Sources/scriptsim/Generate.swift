@@ -43,7 +43,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Client addresses (with --monitor).") var clients = 8
     @Option(name: .customLong("capture-noise"), help: "With --monitor: write the commands scripts run (client lua) and this share of unrelated GETs, as a real capture holds.") var captureNoise = 0.0
     @Option(help: "Seed: the same seed writes the same bytes.") var seed: UInt64 = 1
-    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output ('-': standard output).") var output: String?
 
     func run() throws {
         var o = GeneratorOptions()
@@ -72,7 +72,7 @@ struct Generate: ParsableCommand {
         // written in place, nothing removed on failure), or standard output; a
         // closed pipe stops the generator.
         let file: OutputFile?
-        if let output {
+        if let output, output != "-" {
             do { file = try OutputFile(path: output, what: "trace") } catch { fail(error.description, code: 74) }
             PendingFiles.add([file!])
         } else {

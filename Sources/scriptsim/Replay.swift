@@ -127,6 +127,7 @@ struct Replay: ParsableCommand {
         let warmup = warmup.resolved()
         if timeline != nil, traces.count > 1 { fail("--timeline takes one trace at a time", code: 64) }
         if plot != nil, timeline == nil { fail("--plot needs --timeline FILE.csv (the plot draws its samples)", code: 64) }
+        refuseOverlappingOutputs([("--timeline", timeline), ("--plot", plot)], inputs: traces)
         let clients = client.resolved(single: false)
         let options = ReplayOptions(
             reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine, parseThreads: reading.resolvedThreads()),

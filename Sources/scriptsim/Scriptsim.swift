@@ -30,6 +30,8 @@ struct Scriptsim: ParsableCommand {
     /// one line with status 74, not a silent death by SIGPIPE.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
+        reserveStandardDescriptors()
+        OutputFile.installInterruptCleanup()
         main(nil)
     }
 }

@@ -41,6 +41,28 @@ func readEach<R>(_ paths: [String], meter: ProgressMeter, _ read: (String) throw
     return results
 }
 
+/// A command started with standard input, output or error closed (`>&-`)
+/// would get that descriptor back from its next `open`, and write its report
+/// into the timeline file. Each closed one is held by /dev/null opened the
+/// wrong way round (input write-only, outputs read-only), so using it fails
+/// with EBADF as it would have, and no file of the user's takes its number.
+func reserveStandardDescriptors() {
+    for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
+        let held = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY)
+        if held >= 0, held != fd { dup2(held, fd); close(held) }
+    }
+}
+
+/// Output files must not land on a trace being read or on each other
+/// (`--timeline t --plot t`); `-` (standard output) carries the report.
+func refuseOverlappingOutputs(_ outputs: [(name: String, path: String?)], inputs: [String]) {
+    let given = outputs.compactMap { o in o.path.map { (name: o.name, path: $0) } }
+    for o in given where o.path == "-" {
+        fail("\(o.name) -: standard output carries the report; give the \(o.name.dropFirst(2)) a file name", code: 64)
+    }
+    if let problem = OutputPath.overlap(outputs: given, inputs: inputs) { fail("scriptsim: \(problem)", code: 64) }
+}
+
 /// Prints one line on stderr and exits with `code` (sysexits.h numbers).
 func fail(_ message: String, code: Int32) -> Never {
     // During Ctrl-C handling the failure is a consequence; the handler exits with 130.
@@ -59,9 +81,12 @@ enum Stderr {
 enum Stdout {
     nonisolated(unsafe) static var lastError = ""
 
-    /// Writes all of `text` and flushes; false (with `lastError`) when the write failed.
+    /// Writes all of `text`, NUL bytes included, and flushes; false (with
+    /// `lastError`) when the write failed.
     static func write(_ text: String) -> Bool {
-        var ok = fputs(text, stdout) >= 0
+        var text = text
+        let count = text.utf8.count
+        var ok = text.withUTF8 { bytes in bytes.isEmpty || fwrite(bytes.baseAddress!, 1, count, stdout) == count }
         ok = fflush(stdout) == 0 && ok
         if !ok { lastError = String(cString: strerror(errno)) }
         return ok

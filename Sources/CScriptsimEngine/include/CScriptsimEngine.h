@@ -282,6 +282,26 @@ int csim_lua51_gc_step(lua_State *L, int kbytes);
 void csim_lua51_gc_collect(lua_State *L);
 int64_t csim_lua51_gc_count_bytes(lua_State *L);
 
+/* ---------------------------------------------------------------------------
+ * Unfinished output files, removed on a signal
+ *
+ * Files the user asked for are written under a temporary name and renamed
+ * into place when the command succeeds (Sources/ScriptSim/Output). A Ctrl-C,
+ * SIGTERM or SIGHUP must not leave those temporary files behind, and a signal
+ * handler may only call async-signal-safe functions: so the names live here,
+ * in a fixed table the handler can walk without allocating or locking.
+ * ------------------------------------------------------------------------- */
+
+/* Installs handlers for SIGINT, SIGTERM and SIGHUP that unlink every
+ * registered path, write `message` and the signal's name to standard error
+ * and end the process with status 128 + the signal's number. */
+void csim_pending_install(const char *message);
+/* Adds a path (copied); 0 on success, -1 if the table (64 paths) is full. */
+int csim_pending_add(const char *path);
+/* Removes a path added before (after its rename, or once it was removed); its
+ * copy is kept, as a handler on another thread may be reading it. */
+void csim_pending_remove(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
+internal import CScriptsimEngine
 
 /// A write that failed (disk full, closed pipe), said in one line.
 public struct OutputError: Error, CustomStringConvertible, Sendable {
@@ -24,14 +24,17 @@ public struct OutputError: Error, CustomStringConvertible, Sendable {
 /// Every file the tool writes where the user told it to (`generate -o`,
 /// `--timeline`, `--plot`), written the one safe way:
 ///
-/// - a regular file, a new path, or a symlink to either is written to a
-///   temporary file beside its target and renamed over the target only by
-///   `commit()` — the user's file is never half-written, never replaced by a
-///   failed run, and a symlink stays a symlink;
+/// - a regular file, a new path, or a symlink to either (dangling or not, as
+///   the shell's `>` follows it) is written to a temporary file beside its
+///   target and renamed over the target only by `commit()` — the user's file is
+///   never half-written, never replaced by a failed run, and a symlink stays a
+///   symlink;
+/// - an existing file keeps its mode and owner, and one the shell's `>` would
+///   refuse (not writable) is refused;
 /// - a device, a pipe or a socket (or a symlink to one) is written in place,
 ///   never removed or replaced;
-/// - anything not committed is removed when the object goes away, so a
-///   failed run leaves nothing behind;
+/// - anything not committed is removed when the object goes away, when the
+///   command fails, and on SIGINT, SIGTERM or SIGHUP (`installInterruptCleanup`);
 /// - a closed pipe (EPIPE) is an error with `brokenPipe` set, so producers stop.
 public final class OutputFile {
     public let path: String
@@ -44,11 +47,18 @@ public final class OutputFile {
     private var file: UnsafeMutablePointer<FILE>?
     private var finished = false
 
+    /// Removes every unfinished output file on SIGINT, SIGTERM or SIGHUP, says
+    /// so on standard error and exits 128 + the signal (130, 143, 129).
+    public static func installInterruptCleanup() {
+        csim_pending_install("interrupted; unfinished output files removed, nothing was replaced")
+    }
+
     public init(path: String, what: String) throws(OutputError) {
         self.path = path
         self.what = what
+        let resolved = OutputPath.followingLinks(path)
         var st = stat()
-        let exists = stat(path, &st) == 0
+        let exists = stat(resolved, &st) == 0
         inPlace = exists && (st.st_mode & S_IFMT) != S_IFREG
         if inPlace {
             target = path
@@ -57,30 +67,36 @@ public final class OutputFile {
             file = f
             return
         }
-        // Follow a symlink to its regular file: the link itself is kept.
-        var resolved = path
-        if exists, let real = realpath(path, nil) {
-            resolved = String(cString: real)
-            free(real)
-        }
+        if exists, access(resolved, W_OK) != 0 { throw Self.failure(path, what, "cannot write") }
         target = resolved
-        let dir = (resolved as NSString).deletingLastPathComponent
-        let name = (resolved as NSString).lastPathComponent
-        writingPath = (dir.isEmpty ? "." : dir) + "/." + name + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let (dir, name) = OutputPath.split(resolved)
+        writingPath = dir + "/." + name + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard csim_pending_add(writingPath) == 0 else {
+            throw OutputError(path: path, message: "cannot write the \(what): too many output files at once")
+        }
         let fd = open(writingPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        guard fd >= 0, let f = fdopen(fd, "w") else {
-            let error = Self.failure(path, what, "cannot write")
+        // An existing file keeps its permissions and owner, as `>` would keep them.
+        let kept = fd < 0 || !exists || (fchmod(fd, st.st_mode & 0o7777) == 0 && (fchown(fd, st.st_uid, st.st_gid) == 0
+                                                                                   || (st.st_uid == geteuid() && errno == EPERM)))
+        guard fd >= 0, kept, let f = fdopen(fd, "w") else {
+            let error = fd >= 0 && !kept
+                ? OutputError(path: path, message: "cannot write the \(what): cannot keep its owner (\(st.st_uid):\(st.st_gid)); "
+                              + "write it as its owner or to another path")
+                : Self.failure(path, what, "cannot write")
             if fd >= 0 { Glibc.close(fd); unlink(writingPath) }
+            csim_pending_remove(writingPath)
             throw error
         }
         file = f
     }
-
     deinit { discard() }
 
+    /// Writes every byte of `text`, NUL bytes included.
     public func write(_ text: String) throws(OutputError) {
         guard let file else { return }
-        if fputs(text, file) < 0 { throw Self.failure(path, what, "cannot write") }
+        var text = text
+        let written = text.withUTF8 { bytes in bytes.isEmpty ? 0 : fwrite(bytes.baseAddress!, 1, bytes.count, file) }
+        if written != text.utf8.count { throw Self.failure(path, what, "cannot write") }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(OutputError) {
@@ -105,19 +121,21 @@ public final class OutputFile {
         let flushError = flushed ? nil : Self.failure(path, what, "cannot write")
         let closed = fclose(f) == 0
         if let flushError {
-            if !inPlace { unlink(writingPath) }
+            if !inPlace { unlink(writingPath); csim_pending_remove(writingPath) }
             throw flushError
         }
         if !closed {
             let error = Self.failure(path, what, "cannot write")
-            if !inPlace { unlink(writingPath) }
+            if !inPlace { unlink(writingPath); csim_pending_remove(writingPath) }
             throw error
         }
         if !inPlace, rename(writingPath, target) != 0 {
             let error = Self.failure(path, what, "cannot write")
             unlink(writingPath)
+            csim_pending_remove(writingPath)
             throw error
         }
+        if !inPlace { csim_pending_remove(writingPath) }
     }
 
     /// Abandons the file: nothing of it stays (a device or pipe keeps what it was sent).
@@ -126,7 +144,7 @@ public final class OutputFile {
         finished = true
         if let f = file { fclose(f) }
         file = nil
-        if !inPlace { unlink(writingPath) }
+        if !inPlace { unlink(writingPath); csim_pending_remove(writingPath) }
     }
 
     private static func failure(_ path: String, _ what: String, _ doing: String) -> OutputError {
