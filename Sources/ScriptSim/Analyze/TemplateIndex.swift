@@ -55,7 +55,9 @@ final class TemplateIndex {
             }
             switch meter.compileCost(code) {
             case .failure(let e):
-                note(&compileFailures, id, catalog, e.description)
+                // The meter compiles without a SHA; the message names the script's own.
+                let named: EngineError = if case .compileFailed(_, let m) = e { .compileFailed(sha: catalog.shaHex(id), message: m) } else { e }
+                note(&compileFailures, id, catalog, named.description)
                 return
             case .success(let bytes):
                 vmBytes[i] = bytes

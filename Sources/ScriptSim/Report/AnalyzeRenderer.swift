@@ -99,8 +99,8 @@ public struct AnalyzeRenderer: Sendable {
     /// A body on one line for the table: line ends shown as ⏎, runs of spaces
     /// as one, cut to `width` characters (JSON has the exact text).
     static func oneLine(_ s: String, width: Int) -> String {
-        let flat = s.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎")
-            .replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: " {2,}", with: " ", options: .regularExpression)
+        let flat = ReportRenderer.visible(s.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎")
+            .replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: " {2,}", with: " ", options: .regularExpression))
         return flat.count <= width ? flat : String(flat.prefix(width - 1)) + "…"
     }
 

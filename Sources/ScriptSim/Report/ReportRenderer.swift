@@ -95,7 +95,21 @@ public struct ReportRenderer: Sendable {
         return out
     }
 
+    /// `s` with every control character but tab, CR and LF (NUL, ESC, DEL …)
+    /// written as `\xNN`, so a terminal or a CSV reader shows every byte and
+    /// none acts (JSON keeps the exact text).
+    static func visible(_ s: String) -> String {
+        func isControl(_ u: Unicode.Scalar) -> Bool { (u.value < 0x20 && u != "\t" && u != "\n" && u != "\r") || u.value == 0x7F }
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            if isControl(u) { out += "\\x" + String(format: "%02X", u.value) } else { out.unicodeScalars.append(u) }
+        }
+        return out
+    }
+
     static func csvField(_ s: String) -> String {
+        let s = visible(s)
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -61,3 +61,29 @@ extension CommandLineTests {
         #expect(csv.stdout.hasPrefix("trace,rank,distinct_bodies,calls,"))
     }
 }
+
+/// Issue #21 items 3 and 20: NUL and control bytes in bodies stopped the text
+/// outputs at the first NUL (fputs); compile-failure lines lost their SHA.
+extension CommandLineTests {
+    @Test func analyzeTextOutputsCarryEveryByte() throws {
+        var trace = ""
+        for i in 0..<4 { trace += "EVAL \"return \\\"a\\x00b\\x1b[31m\\\" .. \(i)\" 0\n" }
+        trace += "EVAL \"x = = \\x00\" 0\n"
+        let path = try writeTrace(trace)
+        for format in ["table", "markdown", "csv"] {
+            let r = try run(["analyze", path, "--format", format])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(!r.stdout.contains("\u{0}") && !r.stdout.contains("\u{1B}"), "\(format): raw control bytes")
+            #expect(r.stdout.contains("\\x00b\\x1B[31m"), "\(format): the bytes shown escaped")
+            #expect(r.stdout.hasSuffix("\n"), "\(format): ends with its line end")
+            if format == "csv" {
+                let rows = r.stdout.split(separator: "\n")
+                #expect(rows.count == 2 && rows[1].hasSuffix("tonumber(ARGV[1])\""), "\(rows)")
+            } else {
+                #expect(r.stdout.contains("parameterised"), "\(format): the what-if is there")
+                let sha = sha1Hex("x = = \u{0}")
+                #expect(r.stdout.contains("\(sha.prefix(12))  script \(sha): Error compiling script"), "\(format): \(r.stdout)")
+            }
+        }
+    }
+}
