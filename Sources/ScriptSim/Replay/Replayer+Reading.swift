@@ -79,6 +79,8 @@ extension Replayer {
             } catch {
                 channel.finish(error)
             }
+            // The handler holds the reader (through `flushInvalid`): let go, or every trace's reader would stay.
+            reader.onInvalidLine = nil
         }
         thread.stackSize = 8 << 20
         thread.start()
