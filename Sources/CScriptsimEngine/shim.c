@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <jemalloc/jemalloc.h>
-#include <zlib.h>
 #include <lua5.4/lua.h>
 #include <lua5.4/lauxlib.h>
 #include "lua_message.h"
@@ -221,35 +220,6 @@ uint64_t csim_process_rss(void) {
     fclose(f);
     return n == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
 }
-
-/* ---------------------------------------------------------------------------
- * gzip
- * ------------------------------------------------------------------------- */
-
-void *csim_gz_open(int fd) {
-    int copy = dup(fd);
-    if (copy < 0) return NULL;
-    gzFile gz = gzdopen(copy, "rb");
-    if (gz == NULL) { close(copy); return NULL; }
-    gzbuffer(gz, 1 << 17);
-    return gz;
-}
-
-long csim_gz_read(void *gz, void *buf, unsigned len, const char **message) {
-    int n = gzread((gzFile)gz, buf, len);
-    if (n > 0) return n;
-    /* zlib tolerates a stream that ends early (Z_BUF_ERROR, for files still
-     * being written) and just reports end of file; here that is damage. */
-    int code = Z_OK;
-    const char *why = gzerror((gzFile)gz, &code);
-    if (n < 0 || code != Z_OK) {
-        *message = why;
-        return -1;
-    }
-    return 0;
-}
-
-void csim_gz_close(void *gz) { gzclose((gzFile)gz); }
 
 /* ---------------------------------------------------------------------------
  * Lua

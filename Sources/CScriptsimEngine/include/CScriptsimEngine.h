@@ -139,37 +139,38 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void *csim_lua_alloc_glibc(void *ud, void *ptr, size_t osize, size_t nsize);
 
 /* ---------------------------------------------------------------------------
- * gzip input (zlib), so `scriptsim replay trace.gz` and a damaged stream on
- * standard input are read and judged by the reader itself: a truncated or
- * corrupt stream is an error, never a trace that merely looks shorter.
+ * Decompressing trace input (zlib, libzstd), so a `.gz` or `.zst` trace is
+ * read and judged by the reader itself: a truncated or corrupt stream is an
+ * error, never a trace that merely looks shorter.
+ *
+ * Nothing here touches a descriptor: the caller reads the bytes (from a file,
+ * a pipe, a FIFO or standard input alike) and hands them in, beginning with
+ * the bytes it read to tell the format. So a pipe needs no seeking and no
+ * duplicate descriptor, and the format is told the same way on any input.
+ * Concatenated gzip members and zstd frames (skippable ones too) are one
+ * stream, as `gzip -d` and `zstd -d` read them.
  * ------------------------------------------------------------------------- */
 
-/* Opens `fd` for reading through zlib (gzip, or plain bytes passed through).
- * Takes a duplicate of fd; NULL on failure. */
-void *csim_gz_open(int fd);
+enum { CSIM_DECODE_GZIP = 1, CSIM_DECODE_ZSTD = 2 };
 
-/* Reads up to `len` bytes: the count, 0 at the end, -1 on error with zlib's
- * message in `*message`. */
-long csim_gz_read(void *gz, void *buf, unsigned len, const char **message);
+typedef struct csim_decoder csim_decoder;
 
-void csim_gz_close(void *gz);
+/* A decoder for `format`; NULL when the library cannot set one up, with why
+ * in `*message` (a static string). */
+csim_decoder *csim_decoder_open(int format, const char **message);
 
-/* ---------------------------------------------------------------------------
- * zstd input (libzstd), the same contract for `.zst` traces, which
- * production captures are increasingly kept as. A file is read as zstd when
- * it starts with the frame magic 28 B5 2F FD; concatenated frames (and
- * skippable ones) are one stream, as the zstd tool reads them. A stream that
- * ends inside a frame is "unexpected end of file"; damage is libzstd's message.
- * ------------------------------------------------------------------------- */
+/* Decompresses from `in[0..in_len)` into `out[0..out_cap)`: the bytes written
+ * (0 when it needs more input), with the input bytes it took in `*in_used`;
+ * -1 on damage, with the library's message in `*message` (valid until the
+ * next call). Call it again with no input while it writes: it may hold output. */
+long csim_decoder_run(csim_decoder *d, const void *in, size_t in_len, size_t *in_used,
+                      void *out, size_t out_cap, const char **message);
 
-/* Opens `fd` for reading through libzstd. Takes a duplicate of fd; NULL on failure. */
-void *csim_zstd_open(int fd);
+/* Whether the input taken so far ends where a member or frame ends: if the
+ * input ends now, the stream is whole; else it was cut. */
+int csim_decoder_at_end(const csim_decoder *d);
 
-/* Reads up to `len` bytes: the count, 0 at the end, -1 on error with the
- * message in `*message` (valid until the reader is closed). */
-long csim_zstd_read(void *z, void *buf, size_t len, const char **message);
-
-void csim_zstd_close(void *z);
+void csim_decoder_close(csim_decoder *d);
 
 /* One frame of `src` at `level`, with a content checksum as the zstd tool
  * writes by default: its size, or 0 when `cap` is too small. For tests and
@@ -177,6 +178,12 @@ void csim_zstd_close(void *z);
 size_t csim_zstd_compress(void *dst, size_t cap, const void *src, size_t len, int level);
 /* The largest compressed size of `len` bytes (ZSTD_compressBound). */
 size_t csim_zstd_bound(size_t len);
+
+/* The same in gzip (one member, zlib's default level): its size, or 0 when
+ * `cap` is too small. */
+size_t csim_gzip_compress(void *dst, size_t cap, const void *src, size_t len);
+/* A `cap` large enough for `len` bytes. */
+size_t csim_gzip_bound(size_t len);
 
 /* ---------------------------------------------------------------------------
  * Lua VM

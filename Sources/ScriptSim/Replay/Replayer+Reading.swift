@@ -69,16 +69,21 @@ extension Replayer {
                     if invalid.count >= 1024 { try? flushInvalid() }
                 }
             }
+            let failure: Error?
             do {
                 try produce(reader, options: options, catalog: catalog, keepTimestamps: keepTimestamps, observe: observe) { events, extras in
                     try channel.put(BatchChannel.Item(events: events, extras: extras, progress: ReadProgress(reader), invalidLines: invalid))
                     invalid.removeAll()
                 }
                 try flushInvalid()
-                channel.finish(nil)
+                failure = nil
             } catch {
-                channel.finish(error)
+                failure = error
             }
+            // The handler holds the reader (through `flushInvalid`): let go,
+            // or every trace's reader would stay (before `finish`, which hands the reader back).
+            reader.onInvalidLine = nil
+            channel.finish(failure)
         }
         thread.stackSize = 8 << 20
         thread.start()

@@ -8,17 +8,21 @@ internal import CScriptsimEngine
 /// Reads a file or standard input in large blocks and hands out one line at a
 /// time, so memory stays bounded by the longest line, never the file size.
 ///
-/// Lines end in LF or CRLF; the last line may lack its terminator. A file
-/// compressed with gzip or zstd is decompressed as it is read (known by its
-/// first bytes); standard input may be plain or gzip.
+/// Lines end in LF or CRLF; the last line may lack its terminator. Input
+/// compressed with gzip or zstd is decompressed as it is read, known by its
+/// first bytes (`ByteSource`), whether it is a file, a FIFO, a pipe or
+/// standard input.
+///
+/// The descriptor is held only while the trace is read: `close()` (the
+/// reader calls it once the trace is read or fails) lets go of it, so a run
+/// over many traces holds one at a time.
 final class LineSource {
     let path: String
-    private let fd: Int32
+    /// The input as read, and what the lines are cut from (the same, or the decompressor over it).
+    private var input: DescriptorBytes?
+    private var bytes: ByteSource?
     private let ownsDescriptor: Bool
-    /// zlib's reader, for gzip files and for standard input (which may be either).
-    private var gz: UnsafeMutableRawPointer?
-    /// libzstd's reader, for files that start with a zstd frame.
-    private var zstd: UnsafeMutableRawPointer?
+    private let compression: Compression
     private var buffer = ByteBuffer(capacity: 1 << 16)
     private var scanFrom = 0
     private var eof = false
@@ -34,14 +38,15 @@ final class LineSource {
     /// Longest line accepted; a longer one is an error, so one bad line cannot exhaust memory.
     let maxLineBytes: Int
 
-    /// Opens `path`, or standard input when `path` is "-".
+    /// Opens `path`, or standard input when `path` is "-", and reads its first
+    /// bytes to tell how it is compressed.
     init(path: String, maxLineBytes: Int) throws(TraceError) {
         self.path = path
         self.maxLineBytes = maxLineBytes
+        let fd: Int32
         if path == "-" {
             fd = 0
             ownsDescriptor = false
-            gz = csim_gz_open(0)   // gzip or plain, zlib tells
         } else {
             let d = open(path, O_RDONLY | O_CLOEXEC)
             guard d >= 0 else {
@@ -51,31 +56,44 @@ final class LineSource {
             }
             var st = stat()
             if fstat(d, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-                close(d)
+                _ = systemClose(d)
                 buffer.deallocate()
                 throw TraceError(kind: .unreadable, path: path, line: 0, column: 0, message: "cannot read trace: is a directory")
             }
             fd = d
             ownsDescriptor = true
             if (st.st_mode & S_IFMT) == S_IFREG { fileSize = Int64(st.st_size) }
-            // Compressed by its first bytes, whatever the file is called.
-            var magic: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-            let got = pread(d, &magic, 4, 0)
-            if got >= 2, magic.0 == 0x1F, magic.1 == 0x8B {
-                gz = csim_gz_open(d)
+        }
+        let input = DescriptorBytes(fd: fd)
+        self.input = input
+        let displayPath = path == "-" ? "<stdin>" : path
+        do throws(InputFailure) {
+            compression = try input.sniff()
+            switch compression {
+            case .none: bytes = input
+            case .gzip, .zstd:
+                bytes = try DecompressedBytes(compression, over: input)
                 fileSize = nil   // the size on disk says nothing about the events
-            } else if got == 4, magic == (0x28, 0xB5, 0x2F, 0xFD) {
-                zstd = csim_zstd_open(d)
-                fileSize = nil
             }
+        } catch {
+            if ownsDescriptor { _ = systemClose(fd) }
+            self.input = nil
+            buffer.deallocate()
+            throw TraceError(kind: .io, path: displayPath, line: 0, column: 0, message: error.message)
         }
     }
 
     deinit {
-        if let gz { csim_gz_close(gz) }
-        if let zstd { csim_zstd_close(zstd) }
-        if ownsDescriptor { close(fd) }
+        close()
         buffer.deallocate()
+    }
+
+    /// Lets go of the descriptor and the decompressor (reading after this finds the end).
+    func close() {
+        bytes = nil
+        if let input, ownsDescriptor { _ = systemClose(input.fd) }
+        input = nil
+        eof = true
     }
 
     /// Name used in messages.
@@ -136,10 +154,12 @@ final class LineSource {
                    message: "line is longer than --max-body-bytes (\(maxLineBytes) bytes)")
     }
 
-    /// The descriptor of a plain (uncompressed) regular file nothing was read
-    /// from yet, which can be read in pieces parsed in parallel instead.
-    var unreadPlainFile: Int32? {
-        gz == nil && zstd == nil && fileSize != nil && bytesRead == 0 ? fd : nil
+    /// The descriptor of a plain (uncompressed) regular file no line was read
+    /// from yet, which can be read in pieces parsed in parallel instead, with
+    /// the bytes read to sniff it (the first piece starts with them).
+    func takeUnreadPlainFile() -> (fd: Int32, prefix: [UInt8])? {
+        guard compression == .none, fileSize != nil, bytesRead == 0, let input else { return nil }
+        return (input.fd, input.takeKept())
     }
 
     private func findNewline(from start: Int) -> Int? {
@@ -155,36 +175,17 @@ final class LineSource {
         if buffer.capacity - buffer.count < 1 << 16 {
             buffer.reserve(buffer.count + min(max(buffer.capacity, 1 << 16), 1 << 20))
         }
-        while true {
-            if let gz {
-                var message: UnsafePointer<CChar>?
-                let n = csim_gz_read(gz, buffer.base + buffer.count, UInt32(min(buffer.capacity - buffer.count, 1 << 30)), &message)
-                if n > 0 { buffer.commit(n); bytesRead += Int64(n); return }
-                if n == 0 { eof = true; return }
-                var why = message.map { String(cString: $0) } ?? "unknown zlib error"
-                if why.hasPrefix("<fd:"), let colon = why.range(of: ": ") { why = String(why[colon.upperBound...]) }
-                throw TraceError(kind: .io, path: displayPath, line: lineNumber + 1, column: 0,
-                                 message: "cannot decompress the trace: \(why) (truncated or corrupt gzip stream)")
-            }
-            if let zstd {
-                var message: UnsafePointer<CChar>?
-                let n = csim_zstd_read(zstd, buffer.base + buffer.count, buffer.capacity - buffer.count, &message)
-                if n > 0 { buffer.commit(n); bytesRead += Int64(n); return }
-                if n == 0 { eof = true; return }
-                let why = message.map { String(cString: $0) } ?? "unknown zstd error"
-                throw TraceError(kind: .io, path: displayPath, line: lineNumber + 1, column: 0,
-                                 message: "cannot decompress the trace: \(why) (truncated or corrupt zstd stream)")
-            }
-            let n = read(fd, buffer.base + buffer.count, buffer.capacity - buffer.count)
-            if n > 0 {
-                buffer.commit(n)
-                bytesRead += Int64(n)
-                return
-            }
+        guard let bytes else { eof = true; return }
+        do throws(InputFailure) {
+            let n = try bytes.read(into: buffer.base + buffer.count, count: buffer.capacity - buffer.count)
             if n == 0 { eof = true; return }
-            if errno == EINTR { continue }
-            let why = String(cString: strerror(errno))
-            throw TraceError(kind: .io, path: displayPath, line: lineNumber + 1, column: 0, message: "read failed: \(why)")
+            buffer.commit(n)
+            bytesRead += Int64(n)
+        } catch {
+            throw TraceError(kind: .io, path: displayPath, line: lineNumber + 1, column: 0, message: error.message)
         }
     }
 }
+
+/// close(2) under a name `LineSource.close()` does not hide.
+private func systemClose(_ fd: Int32) -> Int32 { close(fd) }

@@ -31,8 +31,9 @@ final class PieceParserPool {
     private var stopped = false
     private var running = 0
 
-    init(fd: Int32, pieceBytes: Int, maxLineBytes: Int, skipInvalid: Bool, digests: Bool, threads: Int) {
-        source = PieceSource(fd: fd, pieceBytes: pieceBytes, maxLineBytes: maxLineBytes)
+    /// `prefix`: the file's first bytes, already read (to tell it is not compressed).
+    init(fd: Int32, prefix: [UInt8], pieceBytes: Int, maxLineBytes: Int, skipInvalid: Bool, digests: Bool, threads: Int) {
+        source = PieceSource(fd: fd, prefix: prefix, pieceBytes: pieceBytes, maxLineBytes: maxLineBytes)
         self.skipInvalid = skipInvalid
         self.digests = digests
         self.maxLineBytes = maxLineBytes

@@ -40,11 +40,14 @@ struct PieceSource {
     /// Bytes read from the file so far.
     private(set) var bytesRead: Int64 = 0
 
-    init(fd: Int32, pieceBytes: Int, maxLineBytes: Int) {
+    /// `prefix`: the file's first bytes, read already (the first piece starts with them).
+    init(fd: Int32, prefix: [UInt8], pieceBytes: Int, maxLineBytes: Int) {
         self.fd = fd
         self.pieceBytes = pieceBytes
         self.maxLineBytes = maxLineBytes
         carry = ByteBuffer(capacity: 1 << 12)
+        prefix.withUnsafeBufferPointer { carry.append(contentsOf: $0) }
+        bytesRead = Int64(prefix.count)
     }
 
     func deallocate() { carry.deallocate() }

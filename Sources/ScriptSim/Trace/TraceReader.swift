@@ -132,9 +132,12 @@ public final class TraceReader {
     /// closures run on the calling thread, in trace order, either way.
     public func forEachCommand(_ body: (TraceCommand) throws -> Void,
                                other: (ConnectionCommand) throws -> Void = { _ in }) throws {
-        if let fd = source.unreadPlainFile, let size = source.fileSize, size > Int64(options.pieceBytes) {
-            let threads = options.parseThreads > 0 ? options.parseThreads : TraceReaderOptions.defaultParseThreads
-            if threads > 1 { return try forEachPiece(fd: fd, threads: threads, body, other: other) }
+        // Done with the descriptor however the read ends: a run over many
+        // traces holds one at a time.
+        defer { source.close() }
+        let threads = options.parseThreads > 0 ? options.parseThreads : TraceReaderOptions.defaultParseThreads
+        if threads > 1, let size = source.fileSize, size > Int64(options.pieceBytes), let file = source.takeUnreadPlainFile() {
+            return try forEachPiece(file: file, threads: threads, body, other: other)
         }
         while true {
             let more: Bool? = try source.nextLine { line in
@@ -157,9 +160,9 @@ public final class TraceReader {
     }
 
     /// The parallel read: pieces parsed ahead by the pool, taken here in order.
-    private func forEachPiece(fd: Int32, threads: Int, _ body: (TraceCommand) throws -> Void,
+    private func forEachPiece(file: (fd: Int32, prefix: [UInt8]), threads: Int, _ body: (TraceCommand) throws -> Void,
                               other: (ConnectionCommand) throws -> Void) throws {
-        let pool = PieceParserPool(fd: fd, pieceBytes: options.pieceBytes, maxLineBytes: options.maxLineBytes,
+        let pool = PieceParserPool(fd: file.fd, prefix: file.prefix, pieceBytes: options.pieceBytes, maxLineBytes: options.maxLineBytes,
                                    skipInvalid: options.skipInvalid, digests: options.payloadDigests, threads: threads)
         defer { pool.stop() }
         var progress = PieceProgress()
