@@ -36,7 +36,7 @@ struct Analyze: ParsableCommand {
     @Option(help: "Output format: table, markdown, csv (one row per template) or json (everything).")
     var format: ReportFormat = .table
 
-    @Option(help: ArgumentHelp("Templates shown in table and Markdown output (csv and json list all).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Templates shown in table and Markdown output (csv and json list all).", valueName: "n"))
     var top = 10
 
     @Option(name: .customLong("policy"), help: ArgumentHelp(

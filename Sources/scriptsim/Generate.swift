@@ -11,6 +11,15 @@ extension FlushMode: ExpressibleByArgument {
         default: return nil
         }
     }
+
+    /// What `--help` shows as the default (the enum's own description is a number).
+    public var defaultValueDescription: String {
+        switch self {
+        case .sync: "sync"
+        case .async: "async"
+        case .unspecified: "none"
+        }
+    }
 }
 
 struct Generate: ParsableCommand {
@@ -42,7 +51,7 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("start-time"), help: "First timestamp, seconds since the epoch (with --monitor).") var startTime = 1_732_460_000.0
     @Option(help: "Client addresses (with --monitor).") var clients = 8
     @Option(name: .customLong("capture-noise"), help: "With --monitor: write the commands scripts run (client lua) and this share of unrelated GETs, as a real capture holds.") var captureNoise = 0.0
-    @Option(help: "Seed: the same seed writes the same bytes.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed: the same seed writes the same bytes (0 to 2^64-1).") var seed: UInt64 = 1
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output ('-': standard output).") var output: String?
 
     func run() throws {

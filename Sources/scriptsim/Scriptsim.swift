@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import ScriptSim
 
+/// What `scriptsim --version` prints.
+let scriptsimVersion = "scriptsim 0.6.0"
+
 @main
 struct Scriptsim: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +25,7 @@ struct Scriptsim: ParsableCommand {
               zcat big.trace.gz | scriptsim replay - --format json
               scriptsim analyze app.trace        # which programs are sent as many bodies, and the fix
             """,
+        version: scriptsimVersion,
         subcommands: [Replay.self, Analyze.self, Sweep.self, Verify.self, Generate.self, Policies.self],
         defaultSubcommand: Replay.self
     )

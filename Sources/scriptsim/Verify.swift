@@ -101,7 +101,7 @@ struct Verify: ParsableCommand {
         let host: String, port: Int
         do {
             if let start {
-                let p = try ServerProcess(binary: start, timeout: max(timeout, 15))
+                let p = try ServerProcess(binary: start, timeout: timeout)
                 process = p
                 Interrupts.onInterrupt { p.stop() }
                 (host, port) = ("127.0.0.1", p.port)

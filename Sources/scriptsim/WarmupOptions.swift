@@ -4,12 +4,13 @@ import ScriptSim
 /// The warm-up options, shared by replay and sweep: the cache fills during
 /// the warm-up and counting starts after it (as libCacheSim's --warmup-sec).
 struct WarmupOptions: ParsableArguments {
-    @Option(name: .customLong("warmup"), help: ArgumentHelp(
+    // `.unconditional`: `--warmup -1` is the value -1 (refused by name below), not a missing value.
+    @Option(name: .customLong("warmup"), parsing: .unconditional, help: ArgumentHelp(
         "Replay the first N events without counting them: the cache fills as usual, every count starts after "
             + "(an event is a script command, recorded recoveries folded into their calls).", valueName: "n"))
     var events: Int?
 
-    @Option(name: .customLong("warmup-seconds"), help: ArgumentHelp(
+    @Option(name: .customLong("warmup-seconds"), parsing: .unconditional, help: ArgumentHelp(
         "The same by MONITOR time: events stamped before the first timestamp + S are warm-up "
             + "(a trace without timestamps is refused, status 65).", valueName: "s"))
     var seconds: Double?

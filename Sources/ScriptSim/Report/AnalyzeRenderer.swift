@@ -121,7 +121,7 @@ public struct AnalyzeRenderer: Sendable {
             : "reuse distance of EVAL bodies (distinct scripts called in between; an LRU of N entries keeps\n"
                 + lead + "  a body whose distance is below N): p50 \(d.p50), p90 \(d.p90), p99 \(d.p99), over \(d.count) reuses\n")
         if r.connectionCount > 0 {
-            out += lead + "\(r.connectionCount) connections" + (r.connectionCount > 3 ? "; the busiest (json lists \(r.connections.count)):" : ":") + "\n"
+            out += lead + plural(r.connectionCount, "connection") + (r.connectionCount > 3 ? "; the busiest (json lists \(r.connections.count)):" : ":") + "\n"
             for c in r.connections.prefix(3) {
                 out += lead + "  \(Self.oneLine(c.connection, width: 50))  \(c.events) events, \(c.distinctScripts) distinct scripts\n"
             }

@@ -174,7 +174,12 @@ public struct ReportRenderer: Sendable {
             counter.next += 1
             return .int(counter.next)
         }
-        let body = table(title: "", columns: [run] + ReportColumns.compact, rows: r.policies, markdown: false)
+        // Compile errors and refused calls only when a run has any: a trace whose
+        // bodies all fail must not read as "compiles 0" and nothing else.
+        let errors = ["compile_errors", "read_only_refusals"].filter { key in
+            r.policies.contains { key == "compile_errors" ? $0.compileErrors > 0 : $0.readOnlyRefusals > 0 }
+        }.compactMap { key in ReportColumns.all.first { $0.key == key } }
+        let body = table(title: "", columns: [run] + ReportColumns.compact + errors, rows: r.policies, markdown: false)
             .split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
         out += body
         out += "\n  (--wide shows every figure; --format csv or json gives them all)\n"

@@ -25,7 +25,7 @@ extension Sweeper {
         }
         let candidates = rows.filter { r in targets.allSatisfy { t in r.value(of: t.metric).map { t.met(by: $0) } ?? false } }
         if let best = candidates.first {
-            return "recommended: \(show(best.value)) (\(figures(best)); smallest of the \(rows.count) limits that meets \(targets.map(\.text).joined(separator: ", ")))"
+            return "recommended: \(show(best.value)) (\(figures(best)); smallest of the \(plural(rows.count, "limit")) that meets \(targets.map(\.text).joined(separator: ", ")))"
         }
         // The target that came closest: the smallest relative shortfall any measured limit had on it.
         var closest: (target: SweepTarget, row: SweepRow, shortfall: Double)?

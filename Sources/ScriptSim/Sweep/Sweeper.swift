@@ -188,7 +188,7 @@ public final class Sweeper {
                 if model.inexactUpTo > 0 { ranges.append("entries<=\(model.inexactUpTo)") }
                 if let above = model.inexactAbove { ranges.append("entries>\(above)") }
                 notes.append("one-pass model not exact for \(ranges.joined(separator: " and ")) (" + model.inexactReasons.sorted().joined(separator: "; ")
-                             + "): those \(inexact.count) limit(s) are replayed in full")
+                             + "): \(inexact.count == 1 ? "that limit is" : "those \(inexact.count) limits are") replayed in full")
             }
             replayValues.formUnion(inexact)
             replayValues.formUnion(pickReplays(modelled, exactValues: spec.values.filter { model.isExact(entries: $0) }))

@@ -87,3 +87,42 @@ extension CommandLineTests {
         }
     }
 }
+
+/// Issue #21 item 12: the default table showed "compiles 0, hit rate 0.0000"
+/// and nothing else for a trace whose bodies all fail to compile.
+extension CommandLineTests {
+    @Test func theDefaultTableShowsCompileErrors() throws {
+        let failing = try writeTrace((0..<3).map { "EVAL \"return +\($0)+\" 0\n" }.joined())
+        let r = try run(["replay", failing, "--policy", "unbounded"])
+        #expect(r.status == 0)
+        let header = try #require(r.stdout.split(separator: "\n").first { $0.contains("hit rate") })
+        #expect(header.contains("compile errors"), "\(r.stdout)")
+        #expect(r.stdout.split(separator: "\n").last { $0.hasPrefix("    1 ") }?.hasSuffix(" 3") == true, "\(r.stdout)")
+        let clean = try run(["replay", try writeTrace("EVAL \"return 1\" 0\n"), "--policy", "unbounded"])
+        #expect(!clean.stdout.contains("compile errors"), "only when there are any")
+    }
+}
+
+/// Issue #21 items 13 and 20 (parts): negative values name their option,
+/// `--version`, and help defaults shown as words.
+extension CommandLineTests {
+    @Test func badArgumentsNameThemselves() throws {
+        let trace = try writeTrace("EVAL \"return 1\" 0\n")
+        let cases: [([String], String)] = [
+            (["replay", trace, "--warmup", "-1"], "--warmup must be a whole number"),
+            (["replay", trace, "--warmup-seconds", "-1"], "--warmup-seconds must be a number of seconds"),
+            (["analyze", trace, "--top", "-1"], "--top must be at least 1"),
+            (["generate", "--seed", "-1"], "'-1' is invalid for '--seed"),
+        ]
+        for (args, message) in cases {
+            let r = try run(args)
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        let v = try run(["--version"])
+        #expect(v.status == 0 && v.stdout.hasPrefix("scriptsim "), "\(v.stderr)")
+        let help = try run(["generate", "--help"])
+        #expect(!help.stdout.contains("(default: 2)"))
+        #expect(help.stdout.contains("(default: async)"))
+    }
+}
