@@ -127,8 +127,14 @@ import Testing
         let asUser = geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : ""
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir)
         _ = FileManager.default.createFile(atPath: dir + "/readonly.csv", contents: Data("keep".utf8), attributes: [.posixPermissions: 0o444])
-        if geteuid() == 0 { _ = try shell("chown 65534:65534 readonly.csv t.trace", in: dir) }
-        let r = try shell("\(asUser)'\(try exe)' replay t.trace --policy unbounded --timeline readonly.csv", in: dir)
+        // A copy of the executable in the folder: the clone's own path may not be open to nobody.
+        var runnable = try exe
+        if geteuid() == 0 {
+            try FileManager.default.copyItem(atPath: runnable, toPath: dir + "/scriptsim-copy")
+            runnable = dir + "/scriptsim-copy"
+            _ = try shell("chown 65534:65534 readonly.csv t.trace", in: dir)
+        }
+        let r = try shell("\(asUser)'\(runnable)' replay t.trace --policy unbounded --timeline readonly.csv", in: dir)
         #expect(r.status == 74, "\(r.stderr)")
         #expect(r.stderr.contains("Permission denied"))
         #expect(try String(contentsOfFile: dir + "/readonly.csv", encoding: .utf8) == "keep")
