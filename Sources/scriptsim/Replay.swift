@@ -176,7 +176,8 @@ struct Policies: ParsableCommand {
             }
             out += "\n"
         }
-        out += "Spec grammar: NAME[:key=value[,key=value]]; sizes as 512, 64KiB, 8MiB, 1GiB, 1.5MB.\n"
+        out += "Spec grammar: NAME[:key=value[,key=value]]; sizes as 512, 64kb, 8mb, 1gb or 8MiB,\n"
+        out += "  read as redis.conf reads them: kb/mb/gb and KiB/MiB/GiB are 1024-based, k/m/g 1000-based.\n"
         guard Stdout.write(out) else { fail("scriptsim: cannot write: \(Stdout.lastError)", code: 74) }
     }
 }

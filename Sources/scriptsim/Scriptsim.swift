@@ -36,6 +36,60 @@ struct Scriptsim: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         reserveStandardDescriptors()
         OutputFile.installInterruptCleanup()
-        main(nil)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let unknown = unknownHelpTopic(arguments) {
+            fail("scriptsim help: no subcommand '\(unknown)'\(NearestName.hint(for: unknown, among: subcommandNames)); "
+                 + "subcommands: \(subcommandNames.joined(separator: ", "))", code: 64)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            if let hinted = valueHint(error) { fail("Error: " + hinted, code: 64) }
+            exit(withError: clearerUsageError(error, arguments: arguments))
+        }
+    }
+
+    /// `scriptsim help NAME` for a NAME that is no subcommand: the argument
+    /// parser would print the top-level help and exit 0, hiding the typo.
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.count >= 2, arguments[0] == "help", !arguments[1].hasPrefix("-") else { return nil }
+        return (subcommandNames + ["help"]).contains(arguments[1]) ? nil : arguments[1]
+    }
+
+    static var subcommandNames: [String] { configuration.subcommands.map { $0._commandName } }
+
+    /// The argument parser reports a missing `<trace>` before an unknown option,
+    /// so `scriptsim --bogus` said "Missing expected argument '<trace>'". When
+    /// the same words with a trace added fail on an unknown option or argument,
+    /// that is the error the user made.
+    static func clearerUsageError(_ error: Error, arguments: [String]) -> Error {
+        guard message(for: error).hasPrefix("Missing expected argument") else { return error }
+        do {
+            _ = try parseAsRoot(arguments + ["trace"])
+        } catch let retry {
+            let text = message(for: retry)
+            if text.hasPrefix("Unknown option") || text.hasPrefix("Unexpected argument") { return retry }
+        }
+        return error
+    }
+
+    /// "The value 'jsno' is invalid for '--format <format>'. Please provide one of …":
+    /// the parser lists the values (quoted, or one per line after "- ") but does not
+    /// say which was meant. When one is close, the error says so first.
+    static func valueHint(_ error: Error) -> String? {
+        let text = message(for: error)
+        guard text.hasPrefix("The value '"), let close = text.range(of: "' is invalid for '"),
+              let list = text.range(of: ". Please provide one of") else { return nil }
+        let typed = String(text[text.index(text.startIndex, offsetBy: 11)..<close.lowerBound])
+        let offered = text[list.upperBound...]
+        var values: [String] = []
+        for line in offered.split(separator: "\n") where line.hasPrefix("  - ") { values.append(String(line.dropFirst(4))) }
+        if values.isEmpty {
+            values = offered.split(separator: "'", omittingEmptySubsequences: false).enumerated()
+                .filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        }
+        guard let nearest = NearestName.nearest(to: typed, among: values) else { return nil }
+        return text[..<list.lowerBound] + " (did you mean '\(nearest)'?)" + text[list.lowerBound...]
     }
 }

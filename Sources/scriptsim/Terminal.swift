@@ -196,8 +196,9 @@ func invalidLineReporter() -> (TraceError) -> Void {
 func refuseMistypedSubcommand(_ traces: [String]) {
     for path in traces where path != "-" && !FileManager.default.fileExists(atPath: path)
         && !path.contains("/") && !path.contains(".") && path.allSatisfy({ $0.isLetter || $0 == "-" }) {
-        let names = Scriptsim.configuration.subcommands.map { $0._commandName }.joined(separator: ", ")
-        fail("scriptsim: '\(path)' is neither a trace file nor a subcommand (\(names))", code: 64)
+        let names = Scriptsim.subcommandNames
+        fail("scriptsim: '\(path)' is neither a trace file nor a subcommand\(NearestName.hint(for: path, among: names)) "
+             + "(\(names.joined(separator: ", ")))", code: 64)
     }
 }
 

@@ -94,8 +94,12 @@ struct Verify: ParsableCommand {
             fail(error.description, code: 64)
         }
         if skipInvalid { verifier.onInvalidLine = invalidLineReporter() }
-        if !FileManager.default.fileExists(atPath: trace) {
-            fail("\(trace): cannot open trace: No such file or directory", code: 66)
+        // The whole trace is read once before any server is started or reached:
+        // a malformed line is a trace error (65), not a server one after a start.
+        do {
+            try TraceReader(path: trace, options: TraceReaderOptions(skipInvalid: skipInvalid)).forEachCommand { _ in }
+        } catch {
+            failReading(error)
         }
         var process: ServerProcess?
         let host: String, port: Int
@@ -117,7 +121,7 @@ struct Verify: ParsableCommand {
             report = try verifier.verify(path: trace, host: host, port: port)
         } catch let e as TraceError {
             process?.stop()
-            fail(e.description, code: e.kind == .malformed ? 65 : e.kind == .unreadable ? 66 : 74)
+            failReading(e)
         } catch let e as NetworkError {
             process?.stop()
             fail("scriptsim verify: \(e)", code: 69)

@@ -17,7 +17,7 @@ public struct PolicyRegistry: Sendable {
         public enum Kind: Sendable, Equatable {
             /// A whole number, at least 1.
             case count
-            /// A size in bytes, at least 1: 512, 64KiB, 8MiB, 1GiB, 1.5MB.
+            /// A size in bytes, at least 1, read as redis.conf reads sizes (`ByteSize`).
             case bytes
             /// yes or no.
             case flag
@@ -153,7 +153,8 @@ public struct PolicyRegistry: Sendable {
             rest = nil
         }
         guard let entry = entries.first(where: { $0.name == name.lowercased() }) else {
-            throw PolicySpecError("unknown policy '\(name)'; valid policies: \(usageList)")
+            let hint = NearestName.hint(for: String(name), among: entries.map(\.name))
+            throw PolicySpecError("unknown policy '\(name)'\(hint); valid policies: \(usageList)")
         }
         var given: [String: String] = [:]
         if let rest {
@@ -167,7 +168,8 @@ public struct PolicyRegistry: Sendable {
                 guard entry.allParameters.contains(where: { $0.key == key }) else {
                     let valid = entry.allParameters.isEmpty ? "it takes no parameters"
                         : "valid: " + entry.allParameters.map(\.key).joined(separator: ", ")
-                    throw PolicySpecError("policy '\(entry.name)': unknown parameter '\(kv[0])'; \(valid)")
+                    let hint = NearestName.hint(for: String(kv[0]), among: entry.allParameters.map(\.key))
+                    throw PolicySpecError("policy '\(entry.name)': unknown parameter '\(kv[0])'\(hint); \(valid)")
                 }
                 guard given[key] == nil else {
                     throw PolicySpecError("policy '\(entry.name)': parameter '\(key)' given twice")

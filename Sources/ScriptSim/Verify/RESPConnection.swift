@@ -46,7 +46,8 @@ final class RESPConnection {
     init(host: String, port: Int, timeout: Double) throws(NetworkError) {
         // Callers validate; this keeps a bad value from trapping in the conversions below.
         let timeout = timeout.isFinite ? min(max(timeout, 0.001), 86_400) : 10
-        endpoint = "\(host):\(port)"
+        // An IPv6 address is bracketed, as in a URL and in MONITOR's "[::1]:6379".
+        endpoint = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

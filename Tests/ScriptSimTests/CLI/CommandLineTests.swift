@@ -112,7 +112,7 @@ import Testing
     /// Each bad spec: one line naming the problem, exit status 64, nothing on stdout.
     @Test(arguments: [
         ("size-capped", "policy 'size-capped' needs bytes=SIZE (budget for VM bytes plus script bytes of all cached scripts)"),
-        ("size-capped:bytes=-1", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got '-1'"),
+        ("size-capped:bytes=-1", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64kb, 8mb, 1gb, 64KiB, 1.5MiB, 2m (redis.conf's rule: kb/mb/gb and KiB/MiB/GiB are 1024-based, k/m/g 1000-based)), got '-1'"),
         ("eval-lru:entries=0", "policy 'eval-lru': entries must be a whole number of at least 1, got '0'"),
         ("pinned-loaded:limit=3", "policy 'pinned-loaded': unknown parameter 'limit'; valid: entries, bytes, admit, window"),
         ("arc", "unknown policy 'arc'; valid policies: unbounded, eval-lru[:entries=500,promote-on-load=no], size-capped[:bytes=SIZE], pinned-loaded[:entries=N,bytes=SIZE]"),

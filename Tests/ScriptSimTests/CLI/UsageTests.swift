@@ -20,7 +20,7 @@ import Testing
         #expect(r.status == 64)
         #expect(r.stderr == "policy 'size-capped': bytes is too large (at most 8EiB less one byte), got '8EiB'\n")
         #expect(ByteSize.parse("7EiB") == 7 << 60)
-        #expect(ByteSize.problem("0") == "must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB)")
+        #expect(ByteSize.problem("0") == "must be a size of at least 1 byte (512, 64kb, 8mb, 1gb, 64KiB, 1.5MiB, 2m (redis.conf's rule: kb/mb/gb and KiB/MiB/GiB are 1024-based, k/m/g 1000-based))")
     }
 
     @Test func aTargetOfZeroReportsTheMissNotARatio() throws {

@@ -12,7 +12,7 @@ import Testing
         #expect(try registry.parse("eval-lru:window=64,admit=second-hit").description == "eval-lru:entries=500,admit=second-hit,window=64")
         #expect(try registry.parse("unbounded").description == "unbounded")
         #expect(try registry.parse("size-capped:bytes=8MiB").description == "size-capped:bytes=8MiB")
-        #expect(try registry.parse("size-capped:bytes=1.5MB").description == "size-capped:bytes=1500000")
+        #expect(try registry.parse("size-capped:bytes=1.5MB").description == "size-capped:bytes=1536KiB")
         #expect(try registry.parse("size-capped:bytes=1048576").description == "size-capped:bytes=1MiB")
         #expect(try registry.parse("pinned-loaded:entries=100").description == "pinned-loaded:entries=100")
         #expect(try registry.parse("pinned-loaded:bytes=64KiB,entries=9").description == "pinned-loaded:entries=9,bytes=64KiB")
@@ -23,9 +23,9 @@ import Testing
     @Test(arguments: [
         ("lfu", "unknown policy 'lfu'; valid policies: unbounded, eval-lru[:entries=500,promote-on-load=no], size-capped[:bytes=SIZE], pinned-loaded[:entries=N,bytes=SIZE]"),
         ("size-capped", "policy 'size-capped' needs bytes=SIZE (budget for VM bytes plus script bytes of all cached scripts)"),
-        ("size-capped:bytes=-1", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got '-1'"),
-        ("size-capped:bytes=0", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got '0'"),
-        ("size-capped:bytes=lots", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64KiB, 8MiB, 1GiB, 1.5MB), got 'lots'"),
+        ("size-capped:bytes=-1", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64kb, 8mb, 1gb, 64KiB, 1.5MiB, 2m (redis.conf's rule: kb/mb/gb and KiB/MiB/GiB are 1024-based, k/m/g 1000-based)), got '-1'"),
+        ("size-capped:bytes=0", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64kb, 8mb, 1gb, 64KiB, 1.5MiB, 2m (redis.conf's rule: kb/mb/gb and KiB/MiB/GiB are 1024-based, k/m/g 1000-based)), got '0'"),
+        ("size-capped:bytes=lots", "policy 'size-capped': bytes must be a size of at least 1 byte (512, 64kb, 8mb, 1gb, 64KiB, 1.5MiB, 2m (redis.conf's rule: kb/mb/gb and KiB/MiB/GiB are 1024-based, k/m/g 1000-based)), got 'lots'"),
         ("pinned-loaded", "policy 'pinned-loaded' needs entries=N, bytes=SIZE or both"),
         ("pinned-loaded:entries=0", "policy 'pinned-loaded': entries must be a whole number of at least 1, got '0'"),
         ("eval-lru:entries=0", "policy 'eval-lru': entries must be a whole number of at least 1, got '0'"),
@@ -50,7 +50,24 @@ import Testing
         #expect(ByteSize.parse("64KiB") == 65536)
         #expect(ByteSize.parse("8MiB") == 8 << 20)
         #expect(ByteSize.parse("1GiB") == 1 << 30)
-        #expect(ByteSize.parse("1.5MB") == 1_500_000)
+        #expect(ByteSize.parse("1.5MiB") == 1_572_864)
+    }
+
+    /// Issue #21 item 15: redis.conf's spellings mean what `memtoll` makes of them.
+    @Test func sizesFollowRedisConf() {
+        let cases: [(String, Int)] = [
+            ("1b", 1), ("1k", 1000), ("1kb", 1024), ("1K", 1000), ("1KB", 1024), ("1Kb", 1024),
+            ("1m", 1_000_000), ("1mb", 1 << 20), ("1MB", 1 << 20), ("1M", 1_000_000),
+            ("1g", 1_000_000_000), ("1gb", 1 << 30), ("1GB", 1 << 30), ("64mb", 64 << 20),
+            ("1KiB", 1024), ("1mib", 1 << 20), ("2GiB", 2 << 30), ("1.5mb", 1_572_864), ("1.5m", 1_500_000),
+            (" 8 mb ", 8 << 20),
+        ]
+        for (text, bytes) in cases { #expect(ByteSize.parse(text) == bytes, "\(text)") }
+        for bad in ["", "mb", "1x", "inf", "nan", "1e3", "0x10", "1..5mb", ".", "-1mb", "1.5"] {
+            #expect(ByteSize.parse(bad) == nil, "\(bad)")
+        }
+        #expect(ByteSize.problem("1mb") == nil)
+        #expect(ByteSize.problem("0kb")?.hasPrefix("must be a size of at least 1 byte") == true)
         #expect(ByteSize.parse("-1") == nil)
         #expect(ByteSize.parse("1.5") == nil)
         #expect(ByteSize.format(3 << 20) == "3MiB")

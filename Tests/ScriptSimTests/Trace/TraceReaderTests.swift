@@ -28,6 +28,28 @@ import Testing
         return TraceError(path: "", line: 0, column: 0, message: "")
     }
 
+    /// Issue #21 item 9: MONITOR prints a Unix socket's path unescaped, blanks and all.
+    @Test func unixSocketPathsWithBlanksAreOneClient() throws {
+        let reader = try TraceReader(path: try writeTrace("""
+            1732460000.1 [0 unix:/var/run/redis with space.sock] "EVAL" "return 1" "0"
+            1732460000.2 [0 unix:/run/a]b c.sock] "GET" "k"
+            1732460000.3 [0 unix:/run/plain.sock] "EVAL" "return 2" "0"
+            1732460000.4 [1 unix:/tmp/x y] EVAL "return 3" 0
+            """), options: TraceReaderOptions())
+        var clients: [String] = []
+        var payloads: [String] = []
+        try reader.forEachCommand(
+            { c in
+                clients.append(String(decoding: c.connection, as: UTF8.self))
+                payloads.append(String(decoding: c.payload, as: UTF8.self))
+            },
+            other: { c in clients.append(String(decoding: c.connection, as: UTF8.self)) })
+        #expect(clients == ["unix:/var/run/redis with space.sock", "unix:/run/a]b c.sock",
+                            "unix:/run/plain.sock", "unix:/tmp/x y"])
+        #expect(payloads == ["return 1", "return 2", "return 3"])
+        #expect(reader.summary.invalid == 0)
+    }
+
     @Test func monitorPrefixIsStripped() throws {
         let (seen, summary) = try read("""
             1732460000.123456 [0 127.0.0.1:53422] "EVAL" "return 1" "0"

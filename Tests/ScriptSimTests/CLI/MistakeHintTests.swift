@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import ScriptSim
+
+/// Issue #21 items 13, 16 and 17: every bad argument names itself, a near miss
+/// says what was meant, and verify checks the trace before any server.
+@Suite struct MistakeHintTests {
+    let cli = CommandLineTests()
+    var plainLRU: String { CommandLineTests.workloads.appendingPathComponent("rules/plain-lru.trace").path }
+
+    @Test func unknownOptionsAndHelpTopicsNameThemselves() throws {
+        for args in [["--bogus"], ["replay", "--bogus"], ["--bogus", plainLRU]] {
+            let r = try cli.run(args)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.stderr.hasPrefix("Error: Unknown option '--bogus'"), "\(args): \(r.stderr)")
+        }
+        let topic = try cli.run(["help", "bogus"])
+        #expect(topic.status == 64)
+        #expect(topic.stderr == "scriptsim help: no subcommand 'bogus'; subcommands: replay, analyze, sweep, verify, generate, policies\n")
+        #expect(topic.stdout.isEmpty)
+        let known = try cli.run(["help", "sweep"])
+        #expect(known.status == 0)
+        #expect(known.stdout.contains("--vary"))
+        // Nothing missing but the trace: the parser's own message stands.
+        let missing = try cli.run(["replay"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.hasPrefix("Error: Missing expected argument '<trace>"))
+    }
+
+    @Test func nearMissesSuggestTheName() throws {
+        let cases: [([String], String)] = [
+            (["replay", plainLRU, "--policy", "eval_lru"], "unknown policy 'eval_lru' (did you mean 'eval-lru'?); valid policies: "),
+            (["replay", plainLRU, "--policy", "EVAL-LUR"], "unknown policy 'EVAL-LUR' (did you mean 'eval-lru'?)"),
+            (["replay", plainLRU, "--policy", "eval-lru:entires=5"], "policy 'eval-lru': unknown parameter 'entires' (did you mean 'entries'?)"),
+            (["replay", plainLRU, "--format", "jsno"], "Error: The value 'jsno' is invalid for '--format <format>' (did you mean 'json'?). Please provide one of"),
+            (["replay", plainLRU, "--client", "redis_py"], "Error: The value 'redis_py' is invalid for '--client <name>' (did you mean 'redis-py'?)"),
+            (["replay", plainLRU, "--engine", "lua54"], "Error: The value 'lua54' is invalid for '--engine <engine>' (did you mean 'lua5.4'?)"),
+            (["replya", plainLRU], "scriptsim: 'replya' is neither a trace file nor a subcommand (did you mean 'replay'?)"),
+            (["help", "anlayze"], "scriptsim help: no subcommand 'anlayze' (did you mean 'analyze'?)"),
+        ]
+        for (args, prefix) in cases {
+            let r = try cli.run(args)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.stderr.hasPrefix(prefix), "\(args): \(r.stderr)")
+        }
+        // Far from every name: no guess.
+        let far = try cli.run(["replay", plainLRU, "--policy", "lfu"])
+        #expect(!far.stderr.contains("did you mean"))
+        #expect(NearestName.nearest(to: "frobnicate", among: Array(["replay", "analyze", "sweep"])) == nil)
+        #expect(NearestName.nearest(to: "swep", among: ["replay", "sweep"]) == "sweep")
+    }
+
+    @Test func verifyReadsTheTraceBeforeAnyServer() throws {
+        let bad = try writeTrace("EVAL \"return 1\" 0\nEVAL \"return 2\" bad\n")
+        // No server listens on port 1, and /nonexistent is no binary: the trace is the first error.
+        let reached = try cli.run(["verify", bad, "--server", "127.0.0.1:1"])
+        #expect(reached.status == 65)
+        #expect(reached.stderr.hasSuffix(":2:17: numkeys is not an integer: 'bad'\n"), "\(reached.stderr)")
+        let started = try cli.run(["verify", bad, "--start", "/nonexistent/redis-server"])
+        #expect(started.status == 65)
+        // A good trace then meets the server error, and an IPv6 peer keeps its brackets.
+        let refused = try cli.run(["verify", plainLRU, "--server", "[::1]:1"])
+        #expect(refused.status == 69)
+        #expect(refused.stderr.hasPrefix("scriptsim verify: [::1]:1: cannot connect"), "\(refused.stderr)")
+    }
+}
