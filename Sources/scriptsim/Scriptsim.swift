@@ -16,7 +16,8 @@ struct Scriptsim: ParsableCommand {
             script is compiled by liblua5.4 on a VM that allocates from a jemalloc arena of \
             its own, so memory figures are counted, never estimated.
 
-            Exit status: 0 success; 64 bad usage or policy spec; 65 malformed trace line; \
+            Exit status: 0 success; 3 sweep found no limit that meets its targets; 64 bad \
+            usage or policy spec; 65 malformed trace line; \
             66 trace file missing or unreadable; 70 internal error; 74 I/O error.
 
             Examples:

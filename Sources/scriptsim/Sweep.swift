@@ -3,8 +3,15 @@ import Foundation
 import ScriptSim
 
 struct Sweep: ParsableCommand {
+    /// The exit status when no limit meets the targets: distinct from success,
+    /// from 1 (verify's MISMATCH, and any error ArgumentParser reports itself)
+    /// and from the sysexits numbers of real failures, so scripts can branch on it.
+    static let noLimitMeets: Int32 = 3
+
     static let configuration = CommandConfiguration(
         abstract: "Replay a trace at many limits of one policy and recommend the smallest that meets your targets.",
+        // Not ArgumentParser's `--policy <spec> ... --vary <key=range> ...`: each is taken once.
+        usage: "scriptsim sweep [<options>] <trace> --policy <spec> --vary <key=range>",
         discussion: """
             The trace is parsed and hashed once. For entries limits of eval-lru and \
             pinned-loaded (without an admission filter), a one-pass stack-distance model \
@@ -13,6 +20,12 @@ struct Sweep: ParsableCommand {
             exact it says so and those limits are replayed in full. Memory figures come from \
             full replays only ('-' in model rows). With --warmup or --warmup-seconds every \
             row, modelled or replayed, counts only the events after the warm-up.
+
+            Targets are checked against their range (hit_rate from 0 to 1, counts and sizes \
+            0 or more). Exit status: 0 when a limit meets the targets (or none were given); \
+            \(Sweep.noLimitMeets) when no limit meets them (the report is still written, and in \
+            JSON its recommendation has "met": false); otherwise replay's (64 bad usage, 65, 66, \
+            70, 74).
 
             Examples:
               scriptsim sweep app.trace --policy eval-lru --vary entries=50..5000
@@ -25,11 +38,13 @@ struct Sweep: ParsableCommand {
     @Argument(help: ArgumentHelp("Trace file ('-' reads standard input).", valueName: "trace"))
     var trace: String
 
-    @Option(name: .customLong("policy"), help: ArgumentHelp("The policy, with any fixed parameters.", valueName: "spec"))
-    var policy: String
+    // Arrays, so that a second --policy or --vary is refused instead of
+    // silently replacing the first (a sweep varies one key of one policy).
+    @Option(name: .customLong("policy"), help: ArgumentHelp("The policy, with any fixed parameters (not the varied one); once.", valueName: "spec"))
+    var policies: [String]
 
-    @Option(help: ArgumentHelp("KEY=FROM..TO (log-spaced) or KEY=V1,V2,...", valueName: "key=range"))
-    var vary: String
+    @Option(name: .customLong("vary"), help: ArgumentHelp("KEY=FROM..TO (log-spaced) or KEY=V1,V2,...; once.", valueName: "key=range"))
+    var varies: [String]
 
     @Option(help: "Values between FROM and TO.")
     var points = 12
@@ -64,7 +79,20 @@ struct Sweep: ParsableCommand {
     @Flag(name: .customLong("skip-invalid"), help: "Skip malformed lines instead of stopping.")
     var skipInvalid = false
 
+    @Flag(name: .customLong("progress"), inversion: .prefixedNo,
+          help: "Show progress on stderr (default: only when stderr is a terminal).")
+    var progress: Bool?
+
+    /// The one value of an option a sweep takes once.
+    static func once(_ values: [String], _ option: String, _ why: String) -> String {
+        guard let first = values.first else { fail("sweep needs \(option)", code: 64) }
+        if values.count > 1 { fail("\(option) given \(values.count) times: sweep takes one (\(why))", code: 64) }
+        return first
+    }
+
     func run() throws {
+        let policy = Self.once(policies, "--policy", "it sweeps one policy; replay compares several")
+        let vary = Self.once(varies, "--vary", "it varies one parameter; run a sweep for each")
         let spec: SweepSpec
         do {
             let (key, values) = try SweepSpec.values(vary, policy: policy, points: points, linear: linear)
@@ -83,15 +111,15 @@ struct Sweep: ParsableCommand {
                                                                  clients: clients.clients, recordedRecoveries: clients.recorded,
                                                                  scripts: clients.scripts, warmup: warmup))
         if skipInvalid { sweeper.onInvalidLine = invalidLineReporter() }
+        let meter = ProgressMeter(enabled: progress ?? Stderr.isTerminal)
+        sweeper.onProgress = { p in meter.update { elapsed in Self.progressLine(p, elapsed: elapsed) } }
         let report: SweepReport
         do {
             report = try sweeper.run(path: trace)
-        } catch let e as TraceError {
-            fail(e.description, code: e.kind == .malformed ? 65 : e.kind == .unreadable ? 66 : 74)
-        } catch let e as OutputError {
-            fail(e.description, code: 74)
+            meter.finish()
         } catch {
-            fail("scriptsim: \(error)", code: 70)
+            meter.finish()
+            failReading(error)
         }
         warnAboutTrace(report.summary, path: report.path)
         warnAboutWarmup(report.summary, path: report.path, warmup: warmup)
@@ -101,5 +129,20 @@ struct Sweep: ParsableCommand {
             fail("scriptsim: cannot write the report: \(Stdout.lastError)", code: 74)
         }
         PendingFiles.commitAll()
+        if report.recommendation?.met == false { throw ExitCode(Self.noLimitMeets) }
+    }
+
+    /// `app.trace: reading, 120000 events, 3.1 MiB read, 52000 events/s`, then
+    /// `app.trace: full replays, 2 of 8 limits done, 2 running (45% of 1000000 events)`.
+    static func progressLine(_ p: SweepProgress, elapsed: Double) -> String {
+        switch p.stage {
+        case .reading:
+            let rate = elapsed > 0 ? Double(p.events) / elapsed : 0
+            return "\(p.path): reading, \(p.events) events, \(ReportRenderer.bytes(Int(p.bytesRead))) read, \(Int(rate)) events/s"
+        case .replaying:
+            let share = p.totalEvents > 0 ? 100 * p.events / p.totalEvents : 100
+            return "\(p.path): full replays, \(p.limitsDone) of \(p.limitsTotal) limit\(p.limitsTotal == 1 ? "" : "s") done, \(p.limitsRunning) running "
+                + "(\(share)% of \(p.totalEvents) events)"
+        }
     }
 }

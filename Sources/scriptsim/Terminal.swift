@@ -103,12 +103,20 @@ final class ProgressMeter {
     init(enabled: Bool) { self.enabled = enabled }
 
     func update(_ p: ReplayProgress) {
+        update { elapsed in
+            let rate = elapsed > 0 ? Double(p.events) / elapsed : 0
+            return "\(p.path): \(p.events) events, \(ReportRenderer.bytes(Int(p.bytesRead))) read, \(Int(rate)) events/s"
+        }
+    }
+
+    /// Shows the line `text` makes (given the seconds since the start) when one
+    /// is due; the line is built only then, so callers can call this per batch.
+    func update(_ text: (_ elapsed: Double) -> String) {
         guard enabled else { return }
         let now = Date().timeIntervalSince(start)
         guard now - last >= 0.5 else { return }
         last = now
-        let rate = now > 0 ? Double(p.events) / now : 0
-        fputs("\r\(p.path): \(p.events) events, \(ReportRenderer.bytes(Int(p.bytesRead))) read, \(Int(rate)) events/s\u{1B}[K", stderr)
+        fputs("\r" + text(now) + "\u{1B}[K", stderr)
         shown = true
     }
 

@@ -61,12 +61,12 @@ public struct SweepRenderer: Sendable {
                 ("path", .string(report.path)), ("policy", .string(report.policy)), ("vary", .string(report.key)),
                 ("replays", .int(report.replays)), ("warmup_events", .int(report.summary.warmupEvents)),
                 ("model_notes", .array(report.modelNotes.map { .string($0) })),
-                ("rows", .array(rows)), ("recommendation", report.recommendation.map { .string($0) } ?? .null),
+                ("rows", .array(rows)), ("recommendation", report.recommendation.map(Self.json) ?? .null),
             ]).rendered() + "\n"
         case .csv:
             var out = (["policy"] + Self.columns.map(\.key)).joined(separator: ",") + "\n"
             for r in report.rows { out += ([ReportRenderer.csvField(r.policy)] + cells(r, report, human: false)).joined(separator: ",") + "\n" }
-            if let rec = report.recommendation { out += "# \(rec)\n" }
+            if let rec = report.recommendation { out += "# \(rec.text)\n" }
             return out
         case .table, .markdown:
             let md = format == .markdown
@@ -98,7 +98,7 @@ public struct SweepRenderer: Sendable {
                 for row in body { out += "  " + line(row) + "\n" }
             }
             if compact { out += "  (--wide shows every column; --format csv or json gives them all)\n" }
-            if let rec = report.recommendation { out += "\n" + prose(rec, indent: "  ") + "\n" }
+            if let rec = report.recommendation { out += "\n" + prose(rec.text, indent: "  ") + "\n" }
             return out
         }
     }

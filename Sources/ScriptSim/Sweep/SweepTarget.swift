@@ -8,6 +8,16 @@ public struct SweepTarget: Equatable, CustomStringConvertible, Sendable {
         /// Memory figures come from full replays only.
         var needsReplay: Bool { [.vmBytesPeak, .vmBytesRetained, .scriptBytesPeak].contains(self) }
         var isBytes: Bool { needsReplay }
+
+        /// The values the metric can take: a bound outside them is a typo
+        /// (`hit_rate>=1.5`, `noscript<=-1`) that no limit could ever meet, or
+        /// that every limit meets, so it is refused before the trace is read.
+        public var validRange: ClosedRange<Double> { self == .hitRate ? 0...1 : 0...Double.greatestFiniteMagnitude }
+
+        /// The valid range in words, for the message that refuses a bound outside it.
+        var rangeDescription: String {
+            self == .hitRate ? "a rate from 0 to 1" : isBytes ? "a size of 0 bytes or more" : "a count of 0 or more"
+        }
     }
 
     public var metric: Metric
@@ -20,7 +30,6 @@ public struct SweepTarget: Equatable, CustomStringConvertible, Sendable {
 
     func met(by value: Double) -> Bool { atLeast ? value >= bound : value <= bound }
 
-    /// How far `value` is from the bound, relative to it (0 when met).
     /// How far `value` is from the bound, relative to the bound (0 when met).
     /// A bound of 0 has no scale: any miss counts as the value itself, so
     /// "closest" still ranks rows and the message shows the miss, not a ratio.
@@ -45,6 +54,11 @@ public struct SweepTarget: Equatable, CustomStringConvertible, Sendable {
             let raw = sides[1].trimmingCharacters(in: .whitespaces)
             let value: Double?
             if metric.isBytes { value = ByteSize.parse(raw).map(Double.init) } else { value = Double(raw) }
+            // ByteSize refuses a negative size as it would a word: say which range it left.
+            let negativeSize = metric.isBytes && raw.hasPrefix("-") && ByteSize.parse(String(raw.dropFirst())) != nil
+            if negativeSize || value.map({ $0.isFinite && !metric.validRange.contains($0) }) == true {
+                throw PolicySpecError("--target '\(t)': \(metric.rawValue) is \(metric.rangeDescription), got '\(raw)'")
+            }
             guard let bound = value, bound.isFinite else {
                 throw PolicySpecError("--target '\(t)': '\(raw)' is not a \(metric.isBytes ? "size" : "number")")
             }

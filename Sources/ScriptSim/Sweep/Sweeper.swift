@@ -1,84 +1,5 @@
 import Foundation
 
-/// What `scriptsim sweep` varies: one parameter of one policy over a set of values.
-public struct SweepSpec: Sendable {
-    /// The policy with its other parameters, e.g. `eval-lru:promote-on-load=yes`.
-    public var policy: String
-    public var key: String
-    public var values: [Int]
-    public var targets: [SweepTarget]
-    /// At most this many full replays where the one-pass model covers the rest.
-    public var maxReplays: Int
-
-    public init(policy: String, key: String, values: [Int], targets: [SweepTarget] = [], maxReplays: Int = 8) {
-        self.policy = policy
-        self.key = key
-        self.values = values
-        self.targets = targets
-        self.maxReplays = maxReplays
-    }
-
-    /// Parses `--vary KEY=A..B` (with `points` values, log-spaced unless
-    /// `linear`) or `KEY=V1,V2,...`, checking KEY against the registry.
-    /// More limits than any sweep needs; each one is a policy to run.
-    public static let maxPoints = 10_000
-
-    /// The policy being swept, parsed with the varied key filled in (a policy
-    /// such as size-capped requires the very parameter the sweep varies) and
-    /// then left out of its parameters.
-    static func baseSpec(policy: String, varying key: String, registry: PolicyRegistry = .builtIn) throws(PolicySpecError) -> PolicySpec {
-        if let spec = try? registry.configuration(policy).spec { return spec }
-        let filled = policy + (policy.contains(":") ? "," : ":") + key + "=1"
-        guard let spec = try? registry.configuration(filled).spec else { return try registry.configuration(policy).spec }
-        return PolicySpec(name: spec.name, parameters: spec.parameters.filter { $0.key != key })
-    }
-
-    public static func values(_ vary: String, policy: String, points: Int, linear: Bool,
-                              registry: PolicyRegistry = .builtIn) throws(PolicySpecError) -> (key: String, values: [Int]) {
-        guard let eq = vary.firstIndex(of: "=") else { throw PolicySpecError("--vary '\(vary)': expected KEY=FROM..TO or KEY=V1,V2,...") }
-        let key = vary[..<eq].lowercased()
-        let base = try baseSpec(policy: policy, varying: key, registry: registry)
-        let rest = String(vary[vary.index(after: eq)...])
-        guard let entry = registry.entries.first(where: { $0.name == base.name }),
-              let parameter = entry.parameters.first(where: { $0.key == key }),
-              parameter.kind == .count || parameter.kind == .bytes else {
-            let numeric = registry.entries.first { $0.name == base.name }?.parameters
-                .filter { $0.kind == .count || $0.kind == .bytes }.map(\.key) ?? []
-            throw PolicySpecError("--vary: policy '\(base.name)' has no numeric parameter '\(key)'; it can vary: \(numeric.isEmpty ? "nothing" : numeric.joined(separator: ", "))")
-        }
-        func number(_ s: String) throws(PolicySpecError) -> Int {
-            let v = parameter.kind == .bytes ? ByteSize.parse(s) : Int(s.trimmingCharacters(in: .whitespaces))
-            guard let v, v >= 1 else {
-                throw PolicySpecError("--vary \(key): '\(s)' is not a \(parameter.kind == .bytes ? "size" : "whole number") of at least 1")
-            }
-            return v
-        }
-        var values: [Int]
-        if rest.contains("..") {
-            let ends = rest.components(separatedBy: "..")
-            guard ends.count == 2 else { throw PolicySpecError("--vary \(key): expected FROM..TO") }
-            let lo = try number(ends[0]), hi = try number(ends[1])
-            guard lo < hi else { throw PolicySpecError("--vary \(key): FROM must be below TO") }
-            guard points >= 2, points <= maxPoints else { throw PolicySpecError("--points must be from 2 to \(maxPoints)") }
-            values = (0..<points).map { i in
-                if i == points - 1 { return hi }
-                let f = Double(i) / Double(points - 1)
-                let v = linear ? Double(lo) + f * (Double(hi) - Double(lo)) : exp(log(Double(lo)) + f * (log(Double(hi)) - log(Double(lo))))
-                // Doubles near Int.max round above it: stay within FROM..TO.
-                let r = min(max(v.rounded(), Double(lo)), Double(hi))
-                return r >= 9.2e18 ? hi : Int(r)
-            }
-        } else {
-            values = []
-            for part in rest.split(separator: ",") { values.append(try number(String(part))) }
-            guard values.count <= maxPoints else { throw PolicySpecError("--vary \(key): at most \(maxPoints) values") }
-        }
-        values = Array(Set(values)).sorted()
-        guard !values.isEmpty else { throw PolicySpecError("--vary \(key): no values") }
-        return (key, values)
-    }
-}
-
 /// One limit's figures.
 public struct SweepRow: Equatable, Sendable {
     public var value: Int
@@ -120,12 +41,32 @@ public struct SweepReport: Equatable, Sendable {
     /// Why the one-pass model was not used, or where it was not exact (empty: it was exact everywhere it ran).
     public var modelNotes: [String]
     public var replays: Int
-    /// The `recommended:` or `no limit meets` line (nil without targets).
-    public var recommendation: String?
+    /// The verdict on the targets: its `recommended:` or `no limit meets` line
+    /// and the figures behind it (nil without targets).
+    public var recommendation: SweepRecommendation?
     /// What the trace held (for warnings about the input).
     public var summary = TraceSummary()
     /// The most full replays (each a VM and an arena) that were alive at once.
     public var peakConcurrentReplays = 0
+}
+
+/// Where a running sweep stands, for a status line on stderr: reading the
+/// trace (with the one-pass model alongside), then the full replays, which
+/// run a few limits at a time over the spooled events.
+public struct SweepProgress: Sendable {
+    public enum Stage: Sendable { case reading, replaying }
+    public var stage: Stage
+    public var path: String
+    /// Reading: events read so far. Replaying: events the current group of limits has replayed.
+    public var events: Int
+    /// The trace's events (known once it is read; 0 while reading).
+    public var totalEvents: Int
+    public var bytesRead: Int64
+    /// Full replays finished, and how many the sweep runs.
+    public var limitsDone: Int
+    public var limitsTotal: Int
+    /// Limits in the group being replayed now.
+    public var limitsRunning: Int
 }
 
 /// Replays a trace under one policy at many limits. The trace is parsed and
@@ -136,6 +77,8 @@ public final class Sweeper {
     public let spec: SweepSpec
     public let options: ReplayOptions
     public var onInvalidLine: ((TraceError) -> Void)?
+    /// Called after each batch read and each batch a group of full replays finishes.
+    public var onProgress: ((SweepProgress) -> Void)?
 
     public init(spec: SweepSpec, options: ReplayOptions = ReplayOptions()) {
         self.spec = spec
@@ -171,10 +114,14 @@ public final class Sweeper {
         if options.warmup != nil { model?.beginWarmup(end: nil) }
         // Pass 1: parse and hash once; spool the events; run the model alongside
         // (while the reader reads the next batch).
+        var read = 0
         let reader = try Replayer.readEvents(path: path, options: options, catalog: catalog, keepTimestamps: false,
-                                             onInvalidLine: onInvalidLine, pipelined: true) { batch, extras, _ in
+                                             onInvalidLine: onInvalidLine, pipelined: true) { batch, extras, progress in
             try spool.append(batch)
             model?.consume(batch, marks: extras.marks, scripts: extras.scriptCount)
+            read += batch.count
+            onProgress?(SweepProgress(stage: .reading, path: progress.displayPath, events: read, totalEvents: 0,
+                                      bytesRead: progress.bytesRead, limitsDone: 0, limitsTotal: 0, limitsRunning: 0))
         }
         var notes: [String] = kind.why.map { [$0] } ?? []
         // Choose the limits to replay in full.
@@ -219,10 +166,16 @@ public final class Sweeper {
                 return []
             }
             defer { lanes.cancel() }
-            try spool.forEachBatch(options.batchSize) { batch in
-                try lanes.feed(PolicyLanes.Batch(events: Array(batch), extras: Replayer.BatchExtras(), progress: nil)) { _ in }
+            var done = 0
+            func finished(_ f: PolicyLanes.Finished) {
+                done += f.batch.events.count
+                onProgress?(SweepProgress(stage: .replaying, path: reader.displayPath, events: done, totalEvents: spool.count,
+                                          bytesRead: reader.bytesRead, limitsDone: start, limitsTotal: chosen.count, limitsRunning: values.count))
             }
-            try lanes.drain { _ in }
+            try spool.forEachBatch(options.batchSize) { batch in
+                try lanes.feed(PolicyLanes.Batch(events: Array(batch), extras: Replayer.BatchExtras(), progress: nil), finished)
+            }
+            try lanes.drain(finished)
             for (v, run) in zip(values, runs) { replayed[v] = try run.finish() }
         }
 

@@ -25,7 +25,7 @@ import Testing
 
     @Test func aTargetOfZeroReportsTheMissNotARatio() throws {
         let r = try cli.run(["sweep", plainLRU, "--policy", "eval-lru", "--vary", "entries=100,500", "--target", "vm_bytes_peak<=0"])
-        #expect(r.status == 0)
+        #expect(r.status == 3, "no limit meets the target")
         let verdict = try #require(r.stdout.range(of: "\nno limit meets").map { String(r.stdout[$0.lowerBound...]) })
         #expect(verdict.hasPrefix("\nno limit meets vm_bytes_peak<=0; closest: vm_bytes_peak<=0 missed by "))
         #expect(!verdict.contains("%"))
@@ -40,10 +40,14 @@ import Testing
         #expect(lines.last == "scriptsim: more malformed lines skipped; the report counts them all")
     }
 
+    /// mixed.trace tops out near a 0.84 hit rate, so the example's targets are
+    /// not met there: the whole report, and status 3 (not an error) saying so.
     @Test func theSweepHelpExampleRuns() throws {
         let r = try cli.run(["sweep", CommandLineTests.workloads.appendingPathComponent("mixed.trace").path, "--policy", "size-capped",
                              "--vary", "bytes=1MiB..256MiB", "--points", "3", "--target", "hit_rate>=0.95,vm_bytes_peak<=64MiB"])
-        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(r.stderr.isEmpty)
+        #expect(r.stdout.contains("\nno limit meets hit_rate>=0.95, vm_bytes_peak<=64MiB; closest: hit_rate>=0.95 "))
     }
 
     /// sweep's default table and prose fit 100 columns; --wide keeps every column.

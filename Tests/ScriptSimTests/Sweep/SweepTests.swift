@@ -126,7 +126,7 @@ import Testing
         #expect(report.rows.filter { $0.source == "replay" }.allSatisfy { $0.vmBytesPeak != nil })
         #expect(report.rows.filter { $0.source == "model" }.allSatisfy { $0.vmBytesPeak == nil })
         let smallest = try #require(report.rows.first { $0.hitRate >= goal })
-        let rec = try #require(report.recommendation)
+        let rec = try #require(report.recommendation?.text)
         #expect(rec.hasPrefix("recommended: entries=\(smallest.value) "))
         #expect(report.rows.first { $0.value == smallest.value }?.source == "replay", "the recommended limit is replayed in full")
     }
@@ -143,7 +143,7 @@ import Testing
             .run(path: path)
         #expect(report.replays == 5)
         #expect(report.modelNotes.first?.contains("entries limits only") == true)
-        let rec = try #require(report.recommendation)
+        let rec = try #require(report.recommendation?.text)
         #expect(rec.hasPrefix("no limit meets hit_rate>=0.999, vm_bytes_peak<=1KiB; closest: "))
     }
 
