@@ -52,8 +52,10 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Space FROM..TO evenly instead of logarithmically.")
     var linear = false
 
-    @Option(help: ArgumentHelp("Goals, e.g. 'hit_rate>=0.99,noscript<=10,vm_bytes_peak<=64MiB'.", valueName: "targets"))
-    var target: String?
+    @Option(name: .customLong("target"), help: ArgumentHelp(
+        "Goals, e.g. 'hit_rate>=0.99,noscript<=10,vm_bytes_peak<=64MiB'; repeat to add more (all must hold).",
+        valueName: "targets"))
+    var targetLists: [String] = []
 
     @Option(help: "At most this many full replays where the model covers the rest.")
     var replays = 8
@@ -96,7 +98,8 @@ struct Sweep: ParsableCommand {
         let spec: SweepSpec
         do {
             let (key, values) = try SweepSpec.values(vary, policy: policy, points: points, linear: linear)
-            let targets = try target.map { t throws(PolicySpecError) in try SweepTarget.parseList(t) } ?? []
+            var targets: [SweepTarget] = []
+            for list in targetLists { targets += try SweepTarget.parseList(list) }
             guard replays >= 2 else { throw PolicySpecError("--replays must be at least 2") }
             spec = SweepSpec(policy: policy, key: key, values: values, targets: targets, maxReplays: replays)
         } catch let e as PolicySpecError {

@@ -75,6 +75,12 @@ import Testing
         #expect(ok["closest"] is NSNull)
         #expect((ok["text"] as? String)?.hasPrefix("recommended: entries=2 ") == true)
 
+        // Repeated --target adds goals (all must hold), never drops the earlier ones.
+        let repeated = try sweep(path, ["--target", "hit_rate>=0.3", "--target", "noscript<=0", "--format", "json"])
+        #expect(repeated.stdout == met.stdout && repeated.status == 0)
+        let stricter = try sweep(path, ["--target", "hit_rate>=0.5", "--target", "noscript<=0"])
+        #expect(stricter.status == 3)
+
         // Without targets there is nothing to meet: null, status 0.
         let none = try sweep(path, ["--format", "json"])
         let report = try json(none)
