@@ -26,7 +26,8 @@ struct Analyze: ParsableCommand {
 
             Examples:
               scriptsim analyze workloads/eval-storm.trace
-              scriptsim analyze --format json capture.trace.gz | jq '.traces[0].templates[0]'
+              scriptsim analyze --format json capture.trace.gz \\
+                  | jq '.traces[0].templates[0]'
             """
     )
 

@@ -169,15 +169,18 @@ struct Policies: ParsableCommand {
     func run() throws {
         var out = ""
         for e in PolicyRegistry.builtIn.entries {
-            out += "\(e.name)\n    \(e.summary)\n    reproduces: \(e.models)\n"
+            // Folded to 80 columns, as the argument parser folds --help.
+            func line(_ text: String, _ indent: String) -> String { Prose.wrap(text, width: 80, indent: indent) + "\n" }
+            out += "\(e.name)\n" + line("    \(e.summary)", "      ") + line("    reproduces: \(e.models)", "      ")
             for p in e.allParameters {
                 let value = p.defaultValue ?? (p.required ? "\(p.valueHint) (required)" : "\(p.valueHint) (optional)")
-                out += "    \(p.key)=\(value)\n        \(p.help)\n"
+                out += line("    \(p.key)=\(value)", "      ") + line("        \(p.help)", "          ")
             }
             out += "\n"
         }
-        out += "Spec grammar: NAME[:key=value[,key=value]]; sizes as 512, 64kb, 8mb, 1gb or 8MiB,\n"
-        out += "  read as redis.conf reads them: kb/mb/gb and KiB/MiB/GiB are 1024-based, k/m/g 1000-based.\n"
+        out += "Spec grammar: NAME[:key=value[,key=value]].\n"
+        out += "  Sizes as 512, 64kb, 8mb, 1gb or 8MiB, read as redis.conf reads them:\n"
+        out += "  kb/mb/gb and KiB/MiB/GiB are 1024-based, k/m/g 1000-based.\n"
         guard Stdout.write(out) else { fail("scriptsim: cannot write: \(Stdout.lastError)", code: 74) }
     }
 }

@@ -24,7 +24,7 @@ struct Scriptsim: ParsableCommand {
               scriptsim replay workloads/mixed.trace
               scriptsim replay --policy unbounded --policy eval-lru:entries=1000 app.trace
               zcat big.trace.gz | scriptsim replay - --format json
-              scriptsim analyze app.trace        # which programs are sent as many bodies, and the fix
+              scriptsim analyze app.trace   # programs sent as many bodies, and the fix
             """,
         version: scriptsimVersion,
         subcommands: [Replay.self, Analyze.self, Sweep.self, Verify.self, Generate.self, Policies.self],

@@ -29,9 +29,10 @@ struct Sweep: ParsableCommand {
 
             Examples:
               scriptsim sweep app.trace --policy eval-lru --vary entries=50..5000
-              scriptsim sweep app.trace --policy eval-lru --vary entries=100,500,1000 --target 'hit_rate>=0.99'
-              scriptsim sweep app.trace --policy size-capped --vary bytes=1MiB..256MiB --points 9 \\
-                  --target 'hit_rate>=0.95,vm_bytes_peak<=64MiB' --plot sweep.svg
+              scriptsim sweep app.trace --policy eval-lru --vary entries=100,500,1000 \\
+                  --target 'hit_rate>=0.99'
+              scriptsim sweep app.trace --policy size-capped --vary bytes=1mb..256mb \\
+                  --points 9 --target 'hit_rate>=0.95,vm_bytes_peak<=64mb' --plot sweep.svg
             """
     )
 

@@ -146,7 +146,7 @@ public struct AnalyzeRenderer: Sendable {
         let line = (markdown ? "**templates**: " : "templates: ")
             + "\(r.templates.count) program\(r.templates.count == 1 ? "" : "s") sent as \(r.templatedBodies) distinct bodies (\(Self.percent(share)) of distinct EVAL bodies)"
             + (r.templates.count > top ? "; the \(top) with most bodies:" : ":")
-        var out = (markdown ? line : SweepRenderer.wrap(line, indent: "  ")) + "\n\n"
+        var out = (markdown ? line : Prose.wrap(line, indent: "  ")) + "\n\n"
         for (i, t) in r.templates.prefix(top).enumerated() {
             if markdown {
                 out += "\(i + 1). **\(t.distinctBodies) distinct bodies**, \(t.calls) calls, \(Self.percent(t.shareOfEvalBodies)) of EVAL bodies, "

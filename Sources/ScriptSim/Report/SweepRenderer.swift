@@ -14,24 +14,6 @@ public struct SweepRenderer: Sendable {
     /// compiles, evictions, VM peak, script bytes peak.
     static let compactColumns = [0, 1, 2, 3, 5, 6, 8, 10]
 
-    /// Prose lines folded at word boundaries to fit `width` columns, continuation indented.
-    static func wrap(_ text: String, width: Int = 100, indent: String) -> String {
-        let lead = String(text.prefix { $0 == " " })
-        var lines: [String] = []
-        var line = lead
-        for word in text.dropFirst(lead.count).split(separator: " ", omittingEmptySubsequences: false) {
-            let candidate = line.count == lead.count && lines.isEmpty ? line + word : line + " " + word
-            if candidate.count > width, line.count > lead.count {
-                lines.append(line)
-                line = indent + word
-            } else {
-                line = candidate
-            }
-        }
-        lines.append(line)
-        return lines.joined(separator: "\n")
-    }
-
     static let columns: [(key: String, title: String)] = [
         ("value", "limit"), ("source", "source"), ("hit_rate", "hit rate"), ("noscript", "noscript"), ("retries", "retries"),
         ("compiles", "compiles"), ("evictions", "evictions"), ("cached_scripts", "cached"),
@@ -75,7 +57,7 @@ public struct SweepRenderer: Sendable {
             var header = shown.map { Self.columns[$0].title }
             header[0] = report.key
             let body = report.rows.map { row in let all = cells(row, report, human: true); return shown.map { all[$0] } }
-            func prose(_ text: String, indent: String) -> String { compact ? Self.wrap(text, indent: indent) : text }
+            func prose(_ text: String, indent: String) -> String { compact ? Prose.wrap(text, indent: indent) : text }
             var out = md ? "### sweep \(report.policy) \(report.key) on \(report.path)\n\n"
                 : prose("sweep \(report.policy) \(report.key) on \(report.path): \(plural(report.rows.count, "limit")), \(report.replays) replayed in full",
                         indent: "  ") + "\n"

@@ -64,3 +64,36 @@ import Testing
         #expect(refused.stderr.hasPrefix("scriptsim verify: [::1]:1: cannot connect"), "\(refused.stderr)")
     }
 }
+
+/// Issue #21 item 20: what the tool prints about itself fits a terminal.
+@Suite struct HelpWidthTests {
+    let cli = CommandLineTests()
+
+    /// The argument parser folds help at 80 columns; an example longer than
+    /// that was folded mid-command, its continuation at column 0.
+    @Test func helpExamplesAreWholeCommandsAt80Columns() throws {
+        for command in [[], ["replay"], ["analyze"], ["sweep"], ["verify"], ["generate"], ["policies"]] {
+            let r = try cli.run(command + ["--help"], stdinData: nil, environment: ["COLUMNS": "80"])
+            #expect(r.status == 0)
+            var inExamples = false
+            for line in r.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("Examples:") { inExamples = true; continue }
+                if line.hasPrefix("USAGE:") { inExamples = false }
+                if inExamples, let first = line.first {
+                    #expect(first == " ", "\(command): an example folded mid-command: '\(line)'")
+                }
+                #expect(line.count <= 80, "\(command): \(line.count) columns: '\(line)'")
+            }
+        }
+    }
+
+    @Test func thePolicyListFits80Columns() throws {
+        let r = try cli.run(["policies"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count > 20)
+        for line in lines { #expect(line.count <= 80, "\(line.count) columns: '\(line)'") }
+        // Folding loses no word.
+        #expect(r.stdout.contains("second-hit: keep an EVAL script only once it is seen again within\n          `window` distinct EVAL bodies"))
+    }
+}
