@@ -67,7 +67,7 @@ final class ParsedPiece {
         storage.removeAll()
         switch end {
         case .lines, .tail: break
-        case .end, .tooLong, .failed: return
+        case .end, .tooLong, .skipped, .failed: return
         }
         let n = raw.count
         var start = 0
@@ -79,7 +79,9 @@ final class ParsedPiece {
             let consumed = min(newline + 1, n) - start
             guard end - start <= maxLineBytes else {
                 lines.append(Line(tag: .tooLong, consumed: consumed))
-                return
+                if !skipInvalid { return }
+                start = newline + 1
+                continue
             }
             var line = raw.slice(start..<end)
             // The byte-order mark, as LineSource drops it before the file's first line.

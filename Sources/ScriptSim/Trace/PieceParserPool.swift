@@ -33,7 +33,7 @@ final class PieceParserPool {
 
     /// `prefix`: the file's first bytes, already read (to tell it is not compressed).
     init(fd: Int32, prefix: [UInt8], pieceBytes: Int, maxLineBytes: Int, skipInvalid: Bool, digests: Bool, threads: Int) {
-        source = PieceSource(fd: fd, prefix: prefix, pieceBytes: pieceBytes, maxLineBytes: maxLineBytes)
+        source = PieceSource(fd: fd, prefix: prefix, pieceBytes: pieceBytes, maxLineBytes: maxLineBytes, skipsOverlong: skipInvalid)
         self.skipInvalid = skipInvalid
         self.digests = digests
         self.maxLineBytes = maxLineBytes
@@ -51,7 +51,8 @@ final class PieceParserPool {
     }
 
     /// The next piece in file order. The last one a run gets ends other than
-    /// in `.lines` (`.tail`, `.end`, `.tooLong` or `.failed`).
+    /// in `.lines` or a terminated `.skipped` (`.tail`, `.end`, `.tooLong`, `.skipped`
+    /// at the end of the file, or `.failed`).
     func next() -> ParsedPiece {
         condition.lock()
         defer { condition.unlock() }

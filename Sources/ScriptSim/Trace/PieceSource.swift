@@ -19,6 +19,10 @@ struct PieceSource {
         case tail
         /// A line longer than `maxLineBytes` starts here (nothing else is in the piece).
         case tooLong
+        /// A line longer than `maxLineBytes` was read and dropped (`skipsOverlong`):
+        /// `bytes` of it, up to and with its line feed, or to the end of the file
+        /// when not `terminated`. Nothing else is in the piece.
+        case skipped(bytes: Int64, terminated: Bool)
         /// The file ended.
         case end
         /// `read` failed: why.
@@ -26,14 +30,20 @@ struct PieceSource {
 
         /// No piece follows this one.
         var isLast: Bool {
-            if case .lines = self { return false }
-            return true
+            switch self {
+            case .lines: return false
+            case .skipped(_, let terminated): return !terminated
+            default: return true
+            }
         }
     }
 
     let fd: Int32
     let pieceBytes: Int
     let maxLineBytes: Int
+    /// Drop a line longer than `maxLineBytes` and go on after it (`--skip-invalid`),
+    /// rather than end at it.
+    let skipsOverlong: Bool
     /// The unfinished line after the last piece handed out.
     private var carry: ByteBuffer
     private var eof = false
@@ -41,10 +51,11 @@ struct PieceSource {
     private(set) var bytesRead: Int64 = 0
 
     /// `prefix`: the file's first bytes, read already (the first piece starts with them).
-    init(fd: Int32, prefix: [UInt8], pieceBytes: Int, maxLineBytes: Int) {
+    init(fd: Int32, prefix: [UInt8], pieceBytes: Int, maxLineBytes: Int, skipsOverlong: Bool = false) {
         self.fd = fd
         self.pieceBytes = pieceBytes
         self.maxLineBytes = maxLineBytes
+        self.skipsOverlong = skipsOverlong
         carry = ByteBuffer(capacity: 1 << 12)
         prefix.withUnsafeBufferPointer { carry.append(contentsOf: $0) }
         bytesRead = Int64(prefix.count)
@@ -70,8 +81,27 @@ struct PieceSource {
             searched = raw.count
             if eof { return raw.count == 0 ? .end : .tail }
             // One unfinished line fills the piece: read on, unless it is already too long.
-            if raw.count > maxLineBytes + 1 { return .tooLong }
+            if raw.count > maxLineBytes + 1 { return skipsOverlong ? skipLine(&raw) : .tooLong }
             target = raw.count + pieceBytes
+        }
+    }
+
+    /// Drops the over-long line `raw` holds the start of (no line feed in it)
+    /// up to and with its line feed, a piece's worth at a time, so `raw` does
+    /// not grow; what follows the line feed is carried to the next piece.
+    private mutating func skipLine(_ raw: inout ByteBuffer) -> End {
+        var bytes = Int64(raw.count)
+        while true {
+            raw.removeAll()
+            if eof { return .skipped(bytes: bytes, terminated: false) }
+            if let why = fill(&raw, to: pieceBytes) { return .failed(why) }
+            if let hit = memchr(raw.base, 0x0A, raw.count) {
+                let cut = UnsafeMutableRawPointer(hit).assumingMemoryBound(to: UInt8.self) - raw.base + 1
+                carry.append(contentsOf: raw.slice(cut..<raw.count))
+                raw.removeAll()
+                return .skipped(bytes: bytes + Int64(cut), terminated: true)
+            }
+            bytes += Int64(raw.count)
         }
     }
 
