@@ -69,6 +69,10 @@ final class ParsedPiece {
         case .lines, .tail: break
         case .end, .tooLong, .skipped, .failed: return
         }
+        // The unescaped arguments are never longer than the text (plus the
+        // splitter's 8 bytes of slack): room for them once, rather than the
+        // storage doubling past the piece's size on its last few lines.
+        storage.bytes.reserve(raw.capacity + 8)
         let n = raw.count
         var start = 0
         while start < n {

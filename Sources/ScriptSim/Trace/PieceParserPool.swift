@@ -7,7 +7,12 @@ import Foundation
 /// (line numbers, counts, interning scripts, the client model), so what it
 /// makes of the trace is exactly what a serial read makes; only splitting
 /// arguments and classifying commands (most of a read) move to other cores.
-/// At most `window` pieces are parsed ahead, so memory stays bounded.
+/// At most `window` pieces are parsed ahead, and the reading thread holds one
+/// more, so memory stays bounded: threads + 2 pieces, each at most `pieceBytes`
+/// of text (more only for a line longer than that) and `PieceSource.maxLines`
+/// lines, whose records (112 bytes each) and unescaped arguments (no longer
+/// than the text) are about as much again; measured in README, "Memory stays
+/// flat with trace length".
 final class PieceParserPool {
     private let condition = NSCondition()
     private var source: PieceSource

@@ -80,7 +80,8 @@ public struct TraceReaderOptions: Sendable {
 /// Streams a trace file (format v1) and hands each script command to a closure.
 ///
 /// Memory is bounded by the longest line: nothing is kept from one line to the
-/// next (a parallel read keeps a few pieces of about `pieceBytes` in flight).
+/// next (a parallel read keeps a few pieces of at most `pieceBytes` and
+/// `PieceSource.maxLines` lines in flight: `PieceParserPool`).
 public final class TraceReader {
     public let options: TraceReaderOptions
     public private(set) var summary = TraceSummary()
