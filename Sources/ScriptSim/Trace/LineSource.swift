@@ -35,7 +35,8 @@ final class LineSource {
     private(set) var bytesConsumed: Int64 = 0
     /// Size of the input when it is a regular file (nil for pipes and terminals).
     private(set) var fileSize: Int64?
-    /// Longest line accepted; a longer one is an error, so one bad line cannot exhaust memory.
+    /// Longest line accepted; a longer one is an error (or, skipped, is not
+    /// kept), so one bad line cannot exhaust memory.
     let maxLineBytes: Int
 
     /// Opens `path`, or standard input when `path` is "-", and reads its first
@@ -108,7 +109,12 @@ final class LineSource {
 
     /// Calls `body` with the next line (without its terminator); nil at end of input.
     /// The buffer is only valid during the call.
-    func nextLine<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) throws -> R? {
+    ///
+    /// A line longer than `maxLineBytes` goes to `overlong` instead, which
+    /// throws to stop there; when it returns, the rest of the line is read and
+    /// dropped up to its line feed a block at a time (`--skip-invalid`: memory
+    /// stays bounded by `maxLineBytes`, however long the line).
+    func nextLine<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R, overlong: () throws -> R) throws -> R? {
         var start = scanFrom
         var searched = start
         while true {
@@ -118,12 +124,14 @@ final class LineSource {
                 if end > start, buffer.base[end - 1] == 0x0D { end -= 1 }
                 scanFrom = nl + 1
                 bytesConsumed += Int64(nl + 1 - start)
-                guard end - start <= maxLineBytes else { throw tooLong() }
+                guard end - start <= maxLineBytes else { return try overlong() }
                 return try body(withoutBOM(buffer.slice(start..<end)))
             }
             if buffer.count - start > maxLineBytes + 1 {
                 lineNumber += 1
-                throw tooLong()
+                let result = try overlong()
+                try discardLine(from: start)
+                return result
             }
             if eof {
                 guard buffer.count > start else { return nil }
@@ -133,7 +141,7 @@ final class LineSource {
                 bytesConsumed += Int64(buffer.count - start)
                 scanFrom = buffer.count
                 lastLineUnterminated = true
-                guard end - start <= maxLineBytes else { throw tooLong() }
+                guard end - start <= maxLineBytes else { return try overlong() }
                 return try body(withoutBOM(buffer.slice(start..<end)))
             }
             // Keep only the unfinished line, then read more after it.
@@ -145,13 +153,40 @@ final class LineSource {
         }
     }
 
-    private func tooLong() -> TraceError {
-        Self.tooLong(path: displayPath, line: lineNumber, maxLineBytes: maxLineBytes)
+    /// Drops the current line from `start` (no line feed in the buffer after
+    /// it) up to and with its line feed, or to the end of the input. The
+    /// buffer is emptied before each block is read, so it does not grow.
+    private func discardLine(from start: Int) throws(TraceError) {
+        var from = start
+        while true {
+            if let nl = findNewline(from: from) {
+                bytesConsumed += Int64(nl + 1 - from)
+                scanFrom = nl + 1
+                return
+            }
+            bytesConsumed += Int64(buffer.count - from)
+            buffer.removeAll()
+            scanFrom = 0
+            from = 0
+            if eof {
+                lastLineUnterminated = true
+                return
+            }
+            do { try fill() } catch {
+                // The failed read is inside this line, not the next.
+                var located = error
+                located.line = lineNumber
+                throw located
+            }
+        }
     }
 
-    static func tooLong(path: String, line: Int, maxLineBytes: Int) -> TraceError {
-        TraceError(path: path, line: line, column: maxLineBytes + 1,
-                   message: "line is longer than --max-body-bytes (\(maxLineBytes) bytes)")
+    /// Capacity of the read buffer (tests check a skipped line did not grow it).
+    var bufferCapacity: Int { buffer.capacity }
+
+    /// What is wrong with a line longer than `maxLineBytes`: at the first byte past the limit.
+    static func tooLong(maxLineBytes: Int) -> LineError {
+        LineError(column: maxLineBytes + 1, message: "line is longer than --max-body-bytes (\(maxLineBytes) bytes)")
     }
 
     /// The descriptor of a plain (uncompressed) regular file no line was read

@@ -67,8 +67,12 @@ final class ParsedPiece {
         storage.removeAll()
         switch end {
         case .lines, .tail: break
-        case .end, .tooLong, .failed: return
+        case .end, .tooLong, .skipped, .failed: return
         }
+        // The unescaped arguments are never longer than the text (plus the
+        // splitter's 8 bytes of slack): room for them once, rather than the
+        // storage doubling past the piece's size on its last few lines.
+        storage.bytes.reserve(raw.capacity + 8)
         let n = raw.count
         var start = 0
         while start < n {
@@ -79,7 +83,9 @@ final class ParsedPiece {
             let consumed = min(newline + 1, n) - start
             guard end - start <= maxLineBytes else {
                 lines.append(Line(tag: .tooLong, consumed: consumed))
-                return
+                if !skipInvalid { return }
+                start = newline + 1
+                continue
             }
             var line = raw.slice(start..<end)
             // The byte-order mark, as LineSource drops it before the file's first line.

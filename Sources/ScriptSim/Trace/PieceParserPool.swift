@@ -7,7 +7,12 @@ import Foundation
 /// (line numbers, counts, interning scripts, the client model), so what it
 /// makes of the trace is exactly what a serial read makes; only splitting
 /// arguments and classifying commands (most of a read) move to other cores.
-/// At most `window` pieces are parsed ahead, so memory stays bounded.
+/// At most `window` pieces are parsed ahead, and the reading thread holds one
+/// more, so memory stays bounded: threads + 2 pieces, each at most `pieceBytes`
+/// of text (more only for a line longer than that) and `PieceSource.maxLines`
+/// lines, whose records (112 bytes each) and unescaped arguments (no longer
+/// than the text) are about as much again; measured in README, "Memory stays
+/// flat with trace length".
 final class PieceParserPool {
     private let condition = NSCondition()
     private var source: PieceSource
@@ -33,7 +38,7 @@ final class PieceParserPool {
 
     /// `prefix`: the file's first bytes, already read (to tell it is not compressed).
     init(fd: Int32, prefix: [UInt8], pieceBytes: Int, maxLineBytes: Int, skipInvalid: Bool, digests: Bool, threads: Int) {
-        source = PieceSource(fd: fd, prefix: prefix, pieceBytes: pieceBytes, maxLineBytes: maxLineBytes)
+        source = PieceSource(fd: fd, prefix: prefix, pieceBytes: pieceBytes, maxLineBytes: maxLineBytes, skipsOverlong: skipInvalid)
         self.skipInvalid = skipInvalid
         self.digests = digests
         self.maxLineBytes = maxLineBytes
@@ -51,7 +56,8 @@ final class PieceParserPool {
     }
 
     /// The next piece in file order. The last one a run gets ends other than
-    /// in `.lines` (`.tail`, `.end`, `.tooLong` or `.failed`).
+    /// in `.lines` or a terminated `.skipped` (`.tail`, `.end`, `.tooLong`, `.skipped`
+    /// at the end of the file, or `.failed`).
     func next() -> ParsedPiece {
         condition.lock()
         defer { condition.unlock() }

@@ -80,7 +80,8 @@ public struct TraceReaderOptions: Sendable {
 /// Streams a trace file (format v1) and hands each script command to a closure.
 ///
 /// Memory is bounded by the longest line: nothing is kept from one line to the
-/// next (a parallel read keeps a few pieces of about `pieceBytes` in flight).
+/// next (a parallel read keeps a few pieces of at most `pieceBytes` and
+/// `PieceSource.maxLines` lines in flight: `PieceParserPool`).
 public final class TraceReader {
     public let options: TraceReaderOptions
     public private(set) var summary = TraceSummary()
@@ -140,7 +141,7 @@ public final class TraceReader {
             return try forEachPiece(file: file, threads: threads, body, other: other)
         }
         while true {
-            let more: Bool? = try source.nextLine { line in
+            let more: Bool? = try source.nextLine({ line in
                 summary.lines += 1
                 let outcome: TraceLineParser.Outcome
                 do throws(LineError) {
@@ -151,7 +152,11 @@ public final class TraceReader {
                 }
                 try deliver(outcome, body, other: other)
                 return true
-            }
+            }, overlong: {
+                summary.lines += 1
+                try refuse(LineSource.tooLong(maxLineBytes: options.maxLineBytes))
+                return true
+            })
             if more == nil {
                 summary.lastLineUnterminated = source.lastLineUnterminated
                 return
@@ -178,7 +183,8 @@ public final class TraceReader {
                 pieces = progress
                 switch line.tag {
                 case .tooLong:
-                    throw LineSource.tooLong(path: displayPath, line: progress.lineNumber, maxLineBytes: options.maxLineBytes)
+                    summary.lines += 1
+                    try refuse(LineSource.tooLong(maxLineBytes: options.maxLineBytes))
                 case .invalid:
                     summary.lines += 1
                     try refuse(piece.errors[line.payloadOffset])
@@ -195,7 +201,20 @@ public final class TraceReader {
                 summary.lastLineUnterminated = true
                 return
             case .tooLong:
-                throw LineSource.tooLong(path: displayPath, line: progress.lineNumber + 1, maxLineBytes: options.maxLineBytes)
+                // Only when not skipping (the source drops the line otherwise: `.skipped`).
+                let e = LineSource.tooLong(maxLineBytes: options.maxLineBytes)
+                throw TraceError(path: displayPath, line: progress.lineNumber + 1, column: e.column, message: e.message)
+            case .skipped(let bytes, let terminated):
+                // An over-long line, dropped by the source under `skipInvalid`.
+                progress.lineNumber += 1
+                progress.bytesConsumed += bytes
+                pieces = progress
+                summary.lines += 1
+                try refuse(LineSource.tooLong(maxLineBytes: options.maxLineBytes))
+                if !terminated {
+                    summary.lastLineUnterminated = true
+                    return
+                }
             case .failed(let why):
                 throw TraceError(kind: .io, path: displayPath, line: progress.lineNumber + 1, column: 0, message: "read failed: \(why)")
             }
