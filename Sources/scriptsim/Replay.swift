@@ -133,7 +133,8 @@ struct Replay: ParsableCommand {
             reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine, parseThreads: reading.resolvedThreads()),
             flush: FlushOptions(mode: flushMode, lazyfreeLazyUserFlush: lazyfreeLazyUserFlush == .yes, afterFlush: arenaAfterFlush),
             allocators: allocators.isEmpty ? [.arena] : allocators,
-            timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery, intervalSeconds: intervalSeconds) },
+            timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery, intervalSeconds: intervalSeconds,
+                                                   keepRows: plot != nil) },
             clients: clients.clients, recordedRecoveries: clients.recorded, scripts: clients.scripts,
             engines: engines.isEmpty ? [.lua54] : engines, warmup: warmup)
         let replayer: Replayer

@@ -14,6 +14,7 @@ extension PolicyReplay {
     /// replay thread is the flush's pause.
     func flush(_ traced: FlushMode) throws(EngineError) {
         result.flushes += 1
+        sampler.allocatorRead = nil   // the next timeline row shows what the flush did to the arena
         sampleAllocator()
         let start = MonotonicClock.nanoseconds()
         let old = vm

@@ -108,6 +108,7 @@ public final class Replayer {
         }
         if options.warmup != nil { for run in runs { run.beginWarmup(end: nil) } }
         let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path) }
+        let keepRows = options.timeline?.keepRows ?? true
         var series = runs.map { run in
             var label = run.result.policy
             if options.engines.count > 1 { label += " [\(run.result.engine)]" }
@@ -125,7 +126,7 @@ public final class Replayer {
         // What follows a batch every run has replayed: its timeline rows and a progress line.
         func finished(_ count: Int, _ extras: BatchExtras, _ progress: ReadProgress, samples: [[TimelineSample]]) throws {
             if let timeline {
-                try collectSamples(timeline, samples: samples, rows: rowLabels, into: &series, batchStart: events,
+                try collectSamples(timeline, keepRows: keepRows, samples: samples, rows: rowLabels, into: &series, batchStart: events,
                                    timestamps: extras.timestamps, previous: lastTimestamp)
                 lastTimestamp = extras.timestamps.last ?? nil
             }
@@ -145,9 +146,13 @@ public final class Replayer {
             try finished(f.batch.events.count, f.batch.extras, progress, samples: f.samples)
         }
         func replay(_ batch: UnsafeBufferPointer<ReplayEvent>, _ extras: BatchExtras, _ progress: ReadProgress) throws {
-            if !sampling, let timeline = options.timeline, timeline.intervalSeconds == nil {
-                let every = timeline.sampleEvery ?? Self.sampleInterval(progress, batchEvents: batch.count)
-                for run in runs { run.sampler.every = every }
+            if !sampling, let timeline = options.timeline {
+                let dense = timeline.sampleEvery != nil || timeline.intervalSeconds != nil
+                for run in runs { run.sampler.allocatorReadSpacing = dense ? TimelineSampler.denseReadSpacing : 0 }
+                if timeline.intervalSeconds == nil {
+                    let every = timeline.sampleEvery ?? Self.sampleInterval(progress, batchEvents: batch.count)
+                    for run in runs { run.sampler.every = every }
+                }
             }
             sampling = true
             if let lanes {
@@ -168,7 +173,7 @@ public final class Replayer {
         if let lanes { try lanes.drain(finished) }
         if let timeline {
             for run in runs { run.takeFinalSample() }
-            try collectSamples(timeline, samples: runs.map { $0.takeSamples() }, rows: rowLabels, into: &series, batchStart: events,
+            try collectSamples(timeline, keepRows: keepRows, samples: runs.map { $0.takeSamples() }, rows: rowLabels, into: &series, batchStart: events,
                                timestamps: [], previous: lastTimestamp)
         }
         let probe = options.retainedProbe.map { body in body.withUnsafeBufferPointer { catalog.preload(body: $0) } }
@@ -190,7 +195,7 @@ public final class Replayer {
     /// Writes the samples the runs took during the last batch (`samples`, per
     /// run; `timestamps` are its events'; `previous` the event's before it)
     /// and keeps them for the plot.
-    private func collectSamples(_ w: TimelineWriter, samples: [[TimelineSample]], rows: [(policy: String, allocator: String)],
+    private func collectSamples(_ w: TimelineWriter, keepRows: Bool, samples: [[TimelineSample]], rows: [(policy: String, allocator: String)],
                                 into series: inout [TimelineSeries], batchStart: Int, timestamps: [Double?], previous: Double?) throws {
         guard let count = samples.first?.count, count > 0 else { return }
         for i in 0..<count {
@@ -199,7 +204,7 @@ public final class Replayer {
                 let index = s.event - 1 - batchStart
                 let ts = index >= 0 && index < timestamps.count ? timestamps[index] : index == -1 ? previous : nil
                 try w.row(s, timestamp: ts, policy: row.policy, allocator: row.allocator)
-                series[r].points.append(TimelinePoint(s, timestamp: ts))
+                if keepRows { series[r].points.append(TimelinePoint(s, timestamp: ts)) }
             }
         }
     }

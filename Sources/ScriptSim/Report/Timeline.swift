@@ -15,11 +15,16 @@ public struct TimelineOptions: Sendable {
     /// of this many seconds (MONITOR timestamps) that had events.
     public var intervalSeconds: Double?
     public static let targetRows = 1000
+    /// Keep the rows in the report too (`TraceReport.timeline`, what `--plot`
+    /// draws). Off, the rows go to the file only and memory stays flat however
+    /// many there are (a row per event of a long trace).
+    public var keepRows: Bool
 
-    public init(path: String, sampleEvery: Int? = nil, intervalSeconds: Double? = nil) {
+    public init(path: String, sampleEvery: Int? = nil, intervalSeconds: Double? = nil, keepRows: Bool = true) {
         self.path = path
         self.sampleEvery = sampleEvery
         self.intervalSeconds = intervalSeconds
+        self.keepRows = keepRows
     }
 }
 
@@ -65,6 +70,9 @@ struct TimelineSample {
     var cachedScripts: Int
     var allocatorActive: Int
     var allocatorResident: Int
+    /// The event count at which the two allocator figures were read (see
+    /// `TimelineSampler.allocatorReadSpacing`).
+    var allocatorReadEvent: Int
     /// Since the run's previous sample.
     var interval: IntervalCounts
 }
@@ -78,7 +86,7 @@ struct TimelineSample {
 /// looks complete. Devices and pipes (`/dev/stdout`) are written directly.
 final class TimelineWriter {
     static let header = "event,timestamp,policy,allocator,vm_bytes,script_bytes,cached_scripts,allocator_active,allocator_resident,"
-        + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles\n"
+        + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles,allocator_read_event\n"
     let output: OutputFile
 
     init(path: String) throws(OutputError) {
@@ -86,11 +94,52 @@ final class TimelineWriter {
         try output.write(Self.header)
     }
 
+    /// The line being built, reused: a row per event must cost about what the
+    /// replay of an event does, and string interpolation of fourteen fields
+    /// (with the policy's CSV quoting each time) cost several times that.
+    private var line: [UInt8] = []
+    /// ",policy,allocator," quoted once per run.
+    private var runFields: [String: [UInt8]] = [:]
+
     func row(_ s: TimelineSample, timestamp: Double?, policy: String, allocator: String) throws(OutputError) {
-        let ts = timestamp.map { JSONValue.number($0) } ?? ""
+        line.removeAll(keepingCapacity: true)
+        append(s.event, ",")
+        if let timestamp { line.append(contentsOf: JSONValue.number(timestamp).utf8) }
+        let key = policy + "\u{0}" + allocator
+        if let fields = runFields[key] {
+            line.append(contentsOf: fields)
+        } else {
+            let fields = Array(",\(ReportRenderer.csvField(policy)),\(ReportRenderer.csvField(allocator)),".utf8)
+            runFields[key] = fields
+            line.append(contentsOf: fields)
+        }
         let i = s.interval
-        let rate = i.hitRate.map { JSONValue.number($0) } ?? ""
-        try output.write("\(s.event),\(ts),\(ReportRenderer.csvField(policy)),\(allocator),\(s.vmBytes),\(s.scriptBytes),\(s.cachedScripts),"
-                         + "\(s.allocatorActive),\(s.allocatorResident),\(i.requests),\(rate),\(i.noscript),\(i.evictions),\(i.compiles)\n")
+        append(s.vmBytes, ","); append(s.scriptBytes, ","); append(s.cachedScripts, ",")
+        append(s.allocatorActive, ","); append(s.allocatorResident, ","); append(i.requests, ",")
+        if let rate = i.hitRate { line.append(contentsOf: JSONValue.number(rate).utf8) }
+        line.append(UInt8(ascii: ","))
+        append(i.noscript, ","); append(i.evictions, ","); append(i.compiles, ","); append(s.allocatorReadEvent, "\n")
+        let failure = line.withUnsafeBytes { bytes -> OutputError? in
+            do throws(OutputError) { try output.write(bytes) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Decimal digits of `value`, as `String(value)` gives them, then `end`.
+    private func append(_ value: Int, _ end: Unicode.Scalar? = nil) {
+        if value < 0 { line.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var at = buffer.count
+            repeat {
+                at -= 1
+                buffer[at] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            line.append(contentsOf: buffer[at...])
+        }
+        if let end { line.append(UInt8(ascii: end)) }
     }
 }

@@ -41,7 +41,7 @@ import Testing
             log.record(r, n)
             if r == 1 { usleep(UInt32(50 + n % 7 * 30)) }
             return [TimelineSample(event: n * 10 + r, vmBytes: 0, scriptBytes: 0, cachedScripts: 0, allocatorActive: 0,
-                                   allocatorResident: 0, interval: IntervalCounts())]
+                                   allocatorResident: 0, allocatorReadEvent: 0, interval: IntervalCounts())]
         }
         var back: [PolicyLanes.Finished] = []
         for n in 0..<200 { back += subject.submit(batch(n)) }
