@@ -97,3 +97,29 @@ import Testing
         #expect(r.stdout.contains("second-hit: keep an EVAL script only once it is seen again within\n          `window` distinct EVAL bodies"))
     }
 }
+
+/// Issue #21 items 16 and 20 (the parts done in round three's first session).
+@Suite struct VerifyStartAndPluralTests {
+    let cli = CommandLineTests()
+
+    /// `--start` waited at least 15 s whatever `--timeout` said. A "server" that
+    /// never answers is given up on after `--timeout`, and the message says so.
+    @Test func startWaitsTheGivenTimeout() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scriptsim-silent-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let silent = dir.appendingPathComponent("silent-server")
+        try "#!/bin/sh\nexec sleep 60\n".write(to: silent, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: silent.path)
+        let trace = CommandLineTests.workloads.appendingPathComponent("rules/plain-lru.trace").path
+        let r = try cli.run(["verify", trace, "--start", silent.path, "--timeout", "1"])
+        #expect(r.status == 69)
+        #expect(r.stderr.contains("did not answer PING") && r.stderr.contains("within 1 s"), "\(r.stderr)")
+    }
+
+    @Test func countsAgreeWithTheirNouns() {
+        #expect(plural(1, "limit") == "1 limit")
+        #expect(plural(0, "limit") == "0 limits")
+        #expect(plural(2, "connection") == "2 connections")
+    }
+}
