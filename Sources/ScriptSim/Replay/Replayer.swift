@@ -117,7 +117,9 @@ public final class Replayer {
             return TimelineSeries(label: label, points: [])
         }
         // Read here, not from the runs: their results change on their own threads.
-        let rowLabels = runs.map { (policy: $0.result.policy, allocator: $0.result.allocator) }
+        let rowLabels = runs.map {
+            TimelineRunLabel(policy: $0.result.policy, allocator: $0.result.allocator, engine: $0.result.engine, client: $0.result.client)
+        }
         var events = 0
         // The timestamp of the previous batch's last event (a sample due before
         // a batch's first event shows that event).
@@ -195,7 +197,7 @@ public final class Replayer {
     /// Writes the samples the runs took during the last batch (`samples`, per
     /// run; `timestamps` are its events'; `previous` the event's before it)
     /// and keeps them for the plot.
-    private func collectSamples(_ w: TimelineWriter, keepRows: Bool, samples: [[TimelineSample]], rows: [(policy: String, allocator: String)],
+    private func collectSamples(_ w: TimelineWriter, keepRows: Bool, samples: [[TimelineSample]], rows: [TimelineRunLabel],
                                 into series: inout [TimelineSeries], batchStart: Int, timestamps: [Double?], previous: Double?) throws {
         guard let count = samples.first?.count, count > 0 else { return }
         for i in 0..<count {
@@ -203,7 +205,7 @@ public final class Replayer {
                 let s = samples[r][i]
                 let index = s.event - 1 - batchStart
                 let ts = index >= 0 && index < timestamps.count ? timestamps[index] : index == -1 ? previous : nil
-                try w.row(s, timestamp: ts, policy: row.policy, allocator: row.allocator)
+                try w.row(s, timestamp: ts, run: row)
                 if keepRows { series[r].points.append(TimelinePoint(s, timestamp: ts)) }
             }
         }

@@ -62,6 +62,15 @@ struct IntervalCounts: Equatable {
     var hitRate: Double? { requests == 0 ? nil : Double(hits) / Double(requests) }
 }
 
+/// What tells a run's rows apart: two engines, clients or allocators replay
+/// the same policy side by side.
+struct TimelineRunLabel: Hashable {
+    var policy: String
+    var allocator: String
+    var engine: String
+    var client: String
+}
+
 /// One policy's state after a given event.
 struct TimelineSample {
     var event: Int
@@ -86,7 +95,7 @@ struct TimelineSample {
 /// looks complete. Devices and pipes (`/dev/stdout`) are written directly.
 final class TimelineWriter {
     static let header = "event,timestamp,policy,allocator,vm_bytes,script_bytes,cached_scripts,allocator_active,allocator_resident,"
-        + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles,allocator_read_event\n"
+        + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles,allocator_read_event,engine,client\n"
     let output: OutputFile
 
     init(path: String) throws(OutputError) {
@@ -98,27 +107,29 @@ final class TimelineWriter {
     /// replay of an event does, and string interpolation of fourteen fields
     /// (with the policy's CSV quoting each time) cost several times that.
     private var line: [UInt8] = []
-    /// ",policy,allocator," quoted once per run.
-    private var runFields: [String: [UInt8]] = [:]
+    /// ",policy,allocator," and ",engine,client\n", quoted once per run.
+    private var runFields: [TimelineRunLabel: (middle: [UInt8], end: [UInt8])] = [:]
 
-    func row(_ s: TimelineSample, timestamp: Double?, policy: String, allocator: String) throws(OutputError) {
+    func row(_ s: TimelineSample, timestamp: Double?, run: TimelineRunLabel) throws(OutputError) {
         line.removeAll(keepingCapacity: true)
         append(s.event, ",")
         if let timestamp { line.append(contentsOf: JSONValue.number(timestamp).utf8) }
-        let key = policy + "\u{0}" + allocator
-        if let fields = runFields[key] {
-            line.append(contentsOf: fields)
+        let fields: (middle: [UInt8], end: [UInt8])
+        if let known = runFields[run] {
+            fields = known
         } else {
-            let fields = Array(",\(ReportRenderer.csvField(policy)),\(ReportRenderer.csvField(allocator)),".utf8)
-            runFields[key] = fields
-            line.append(contentsOf: fields)
+            fields = (Array(",\(ReportRenderer.csvField(run.policy)),\(ReportRenderer.csvField(run.allocator)),".utf8),
+                      Array(",\(ReportRenderer.csvField(run.engine)),\(ReportRenderer.csvField(run.client))\n".utf8))
+            runFields[run] = fields
         }
+        line.append(contentsOf: fields.middle)
         let i = s.interval
         append(s.vmBytes, ","); append(s.scriptBytes, ","); append(s.cachedScripts, ",")
         append(s.allocatorActive, ","); append(s.allocatorResident, ","); append(i.requests, ",")
         if let rate = i.hitRate { line.append(contentsOf: JSONValue.number(rate).utf8) }
         line.append(UInt8(ascii: ","))
-        append(i.noscript, ","); append(i.evictions, ","); append(i.compiles, ","); append(s.allocatorReadEvent, "\n")
+        append(i.noscript, ","); append(i.evictions, ","); append(i.compiles, ","); append(s.allocatorReadEvent)
+        line.append(contentsOf: fields.end)
         let failure = line.withUnsafeBytes { bytes -> OutputError? in
             do throws(OutputError) { try output.write(bytes) } catch { return error }
             return nil

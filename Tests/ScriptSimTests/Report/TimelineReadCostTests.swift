@@ -63,3 +63,30 @@ import Testing
         for row in rows { #expect(row[14] == row[0], "row \(row[0]) read at \(row[14])") }
     }
 }
+
+/// Issue #22: a timeline of two engines and two clients on one policy had rows
+/// no reader could tell apart; the engine and client columns name every run.
+@Suite struct TimelineRunLabelTests {
+    @Test func everyRunHasRowsOfItsOwn() throws {
+        let path = try writeTrace((0..<40).map { "EVAL \"return \($0 % 7)\" 0\n" }.joined())
+        let out = path + ".csv"
+        let replayer = try Replayer(policies: ["eval-lru:entries=3"], options: ReplayOptions(
+            timeline: TimelineOptions(path: out, sampleEvery: 10),
+            clients: [ClientChoice(.evalFallback), ClientChoice(.none)], engines: [.lua54, .lua51]))
+        _ = try replayer.replay(path: path)
+        try replayer.commitOutputs()
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",")
+        #expect(header.suffix(2) == ["engine", "client"])
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.count == 4 * 4, "4 rows for each of 4 runs")
+        // policy, allocator, engine, client: four distinct runs, each with a row at every sample.
+        var runs: [String: [String]] = [:]
+        for row in rows { runs["\(row[2]) \(row[3]) \(row[15]) \(row[16])", default: []].append(String(row[0])) }
+        #expect(Set(runs.keys) == [
+            "eval-lru:entries=3 arena lua5.4 eval-fallback", "eval-lru:entries=3 arena lua5.4 none",
+            "eval-lru:entries=3 arena lua5.1 eval-fallback", "eval-lru:entries=3 arena lua5.1 none",
+        ])
+        for events in runs.values { #expect(events == ["10", "20", "30", "40"]) }
+    }
+}
