@@ -87,7 +87,10 @@ func readTrace(_ path: String, skipInvalid: Bool, threads: Int, pieceBytes: Int,
     } catch let e as TraceError {
         // A located, one-line error is the expected answer to bad input.
         if e.kind == .malformed, e.line < 1 { abort() }
-        t.error = e
+        // Compared without its path: each read names its own /proc/self/fd/N.
+        var located = e
+        located.path = ""
+        t.error = located
     } catch {
         abort()   // nothing else may escape the reader
     }
