@@ -17,6 +17,16 @@ static const char *interrupted_message = "interrupted";
 
 static void say(const char *s) { ssize_t ignored = write(2, s, strlen(s)); (void)ignored; }
 
+/* Every signal whose default action ends the process without a core dump,
+ * and SIGQUIT (the Swift runtime's backtracer takes it for a crash and then
+ * lets the command go on): each would leave unfinished files behind. */
+static const struct { int sig; const char *name; } terminating[] = {
+    {SIGINT, "SIGINT"}, {SIGTERM, "SIGTERM"}, {SIGHUP, "SIGHUP"}, {SIGQUIT, "SIGQUIT"},
+    {SIGALRM, "SIGALRM"}, {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"},
+    {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"},
+};
+#define CSIM_TERMINATING (sizeof terminating / sizeof terminating[0])
+
 static void on_signal(int sig) {
     for (int i = 0; i < CSIM_PENDING_MAX; i++) {
         char *p = __atomic_load_n(&pending[i], __ATOMIC_ACQUIRE);
@@ -24,7 +34,11 @@ static void on_signal(int sig) {
     }
     say("scriptsim: ");
     say(interrupted_message);
-    say(sig == SIGINT ? " (SIGINT)\n" : sig == SIGTERM ? " (SIGTERM)\n" : " (SIGHUP)\n");
+    const char *name = "a signal";
+    for (size_t i = 0; i < CSIM_TERMINATING; i++) if (terminating[i].sig == sig) name = terminating[i].name;
+    say(" (");
+    say(name);
+    say(")\n");
     _exit(128 + sig);
 }
 
@@ -34,17 +48,18 @@ void csim_pending_install(const char *message) {
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigfillset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
     /* A parent may have started us with these blocked (test runners do):
      * a command that writes files must still stop on them. */
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    for (size_t i = 0; i < CSIM_TERMINATING; i++) {
+        sigaction(terminating[i].sig, &sa, NULL);
+        sigaddset(&set, terminating[i].sig);
+    }
     sigprocmask(SIG_UNBLOCK, &set, NULL);
+    /* Past `ulimit -f` a write fails with EFBIG (exit 74, files removed)
+     * instead of the process dying of SIGXFSZ with its files left behind. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int csim_pending_add(const char *path) {

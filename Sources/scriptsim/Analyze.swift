@@ -66,6 +66,7 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         if top < 1 { fail("--top must be at least 1", code: 64) }
+        refuseRepeatedStreams(traces)
         let clients = client.resolved(single: true)
         let replay = ReplayOptions(
             reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: parseMaxBodyBytes(maxBodyBytes),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ScriptSim
 
 extension ClientChoice: ExpressibleByArgument {
@@ -20,6 +21,16 @@ struct ClientOptions: ParsableArguments {
         "Bodies the client holds from the start (register_script, defineCommand): a .lua file, or a folder "
             + "searched recursively for *.lua; each file's exact bytes are one script.", valueName: "path"))
     var scripts: String?
+
+    /// The `.lua` files `--scripts` reads (the file, or those in the folder):
+    /// inputs no output may replace.
+    var scriptInputs: [String] {
+        guard let scripts else { return [] }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: scripts, isDirectory: &isFolder), isFolder.boolValue else { return [scripts] }
+        let files = FileManager.default.enumerator(atPath: scripts)?.compactMap { $0 as? String } ?? []
+        return files.filter { $0.hasSuffix(".lua") }.map { scripts + "/" + $0 }
+    }
 
     @Option(name: .customLong("recorded-recoveries"), help: ArgumentHelp(
         "fold (default): a MONITOR capture's EVALSHA + SCRIPT LOAD/EVAL recoveries become the one call they "

@@ -115,6 +115,7 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         refuseMistypedSubcommand(traces)
+        refuseRepeatedStreams(traces)
         let registry = PolicyRegistry.builtIn
         let maxLine = parseMaxBodyBytes(maxBodyBytes)
         if let sampleEvery, sampleEvery < 1 { fail("--sample-every must be at least 1", code: 64) }
@@ -127,7 +128,7 @@ struct Replay: ParsableCommand {
         let warmup = warmup.resolved()
         if timeline != nil, traces.count > 1 { fail("--timeline takes one trace at a time", code: 64) }
         if plot != nil, timeline == nil { fail("--plot needs --timeline FILE.csv (the plot draws its samples)", code: 64) }
-        refuseOverlappingOutputs([("--timeline", timeline), ("--plot", plot)], inputs: traces)
+        refuseOverlappingOutputs([("--timeline", timeline), ("--plot", plot)], inputs: traces + client.scriptInputs)
         let clients = client.resolved(single: false)
         let options = ReplayOptions(
             reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine, parseThreads: reading.resolvedThreads()),

@@ -47,6 +47,15 @@ struct Scriptsim: ParsableCommand {
             try command.run()
         } catch {
             if let hinted = valueHint(error) { fail("Error: " + hinted, code: 64) }
+            // --help, help NAME, --version: the parser would print them with
+            // print() and exit 0 even when nothing reached a closed or full stdout.
+            if exitCode(for: error) == .success {
+                let text = fullMessage(for: error)
+                guard Stdout.write(text.isEmpty || text.hasSuffix("\n") ? text : text + "\n") else {
+                    fail("scriptsim: cannot write: \(Stdout.lastError)", code: 74)
+                }
+                Glibc.exit(0)
+            }
             exit(withError: clearerUsageError(error, arguments: arguments))
         }
     }

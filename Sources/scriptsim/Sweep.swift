@@ -108,7 +108,7 @@ struct Sweep: ParsableCommand {
         } catch {
             fail("scriptsim: \(error)", code: 64)
         }
-        refuseOverlappingOutputs([("--plot", plot)], inputs: [trace])
+        refuseOverlappingOutputs([("--plot", plot)], inputs: [trace] + client.scriptInputs)
         let clients = client.resolved(single: true)
         let warmup = warmup.resolved()
         let sweeper = Sweeper(spec: spec, options: ReplayOptions(reader: TraceReaderOptions(skipInvalid: skipInvalid, parseThreads: reading.resolvedThreads()),

@@ -57,8 +57,8 @@ func reserveStandardDescriptors() {
 /// (`--timeline t --plot t`); `-` (standard output) carries the report.
 func refuseOverlappingOutputs(_ outputs: [(name: String, path: String?)], inputs: [String]) {
     let given = outputs.compactMap { o in o.path.map { (name: o.name, path: $0) } }
-    for o in given where o.path == "-" {
-        fail("\(o.name) -: standard output carries the report; give the \(o.name.dropFirst(2)) a file name", code: 64)
+    for o in given where o.path == "-" || OutputPath.isStandardOutput(o.path) {
+        fail("\(o.name) \(o.path): standard output carries the report; give the \(o.name.dropFirst(2)) a file name", code: 64)
     }
     if let problem = OutputPath.overlap(outputs: given, inputs: inputs) { fail("scriptsim: \(problem)", code: 64) }
 }
@@ -201,6 +201,23 @@ func invalidLineReporter() -> (TraceError) -> Void {
 
 /// `scriptsim frobnicate` reaches replay as a trace named "frobnicate" (replay
 /// is the default subcommand): say so instead of "no such file".
+/// A stream can be read once: standard input or a FIFO given twice would
+/// read as empty the second time (or wait forever for a writer).
+func refuseRepeatedStreams(_ traces: [String]) {
+    var seen: [(dev: UInt64, inode: UInt64)] = []
+    for path in traces {
+        var st = stat()
+        let ok = path == "-" ? fstat(0, &st) == 0 : stat(path, &st) == 0
+        guard ok, path == "-" || (st.st_mode & S_IFMT) != S_IFREG else { continue }
+        let id = (dev: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        if seen.contains(where: { $0 == id }) {
+            let name = path == "-" ? "standard input ('-')" : "'\(path)'"
+            fail("scriptsim: \(name) is given twice; a stream can be read only once", code: 64)
+        }
+        seen.append(id)
+    }
+}
+
 func refuseMistypedSubcommand(_ traces: [String]) {
     for path in traces where path != "-" && !FileManager.default.fileExists(atPath: path)
         && !path.contains("/") && !path.contains(".") && path.allSatisfy({ $0.isLetter || $0 == "-" }) {

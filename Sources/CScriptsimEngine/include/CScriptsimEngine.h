@@ -299,9 +299,11 @@ int64_t csim_lua51_gc_count_bytes(lua_State *L);
  * in a fixed table the handler can walk without allocating or locking.
  * ------------------------------------------------------------------------- */
 
-/* Installs handlers for SIGINT, SIGTERM and SIGHUP that unlink every
+/* Installs handlers for SIGINT, SIGTERM, SIGHUP and the other signals that
+ * end a process without a core dump (and SIGQUIT) that unlink every
  * registered path, write `message` and the signal's name to standard error
- * and end the process with status 128 + the signal's number. */
+ * and end the process with status 128 + the signal's number; and ignores
+ * SIGXFSZ, so a write past `ulimit -f` fails (EFBIG) and is reported. */
 void csim_pending_install(const char *message);
 /* Adds a path (copied); 0 on success, -1 if the table (64 paths) is full. */
 int csim_pending_add(const char *path);

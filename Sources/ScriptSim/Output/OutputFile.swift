@@ -47,8 +47,9 @@ public final class OutputFile {
     private var file: UnsafeMutablePointer<FILE>?
     private var finished = false
 
-    /// Removes every unfinished output file on SIGINT, SIGTERM or SIGHUP, says
-    /// so on standard error and exits 128 + the signal (130, 143, 129).
+    /// Removes every unfinished output file on SIGINT, SIGTERM, SIGHUP (and the
+    /// other terminating signals), says so on standard error and exits 128 + the
+    /// signal (130, 143, 129); a write past `ulimit -f` fails instead of killing.
     public static func installInterruptCleanup() {
         csim_pending_install("interrupted; unfinished output files removed, nothing was replaced")
     }
@@ -56,8 +57,23 @@ public final class OutputFile {
     public init(path: String, what: String) throws(OutputError) {
         self.path = path
         self.what = what
-        let resolved = OutputPath.followingLinks(path)
+        if let fd = OutputPath.descriptor(named: path) {
+            // One of our own descriptors: written through it, where the shell pointed it.
+            inPlace = true
+            target = path
+            writingPath = path
+            let copy = dup(fd)
+            guard copy >= 0, let f = fdopen(copy, "w") else {
+                let error = Self.failure(path, what, "cannot write")
+                if copy >= 0 { Glibc.close(copy) }
+                throw error
+            }
+            file = f
+            return
+        }
         var st = stat()
+        if stat(path, &st) != 0, errno == ELOOP { throw Self.failure(path, what, "cannot write") }
+        let resolved = OutputPath.followingLinks(path)
         let exists = stat(resolved, &st) == 0
         inPlace = exists && (st.st_mode & S_IFMT) != S_IFREG
         if inPlace {
@@ -70,7 +86,7 @@ public final class OutputFile {
         if exists, access(resolved, W_OK) != 0 { throw Self.failure(path, what, "cannot write") }
         target = resolved
         let (dir, name) = OutputPath.split(resolved)
-        writingPath = dir + "/." + name + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        writingPath = dir + "/" + OutputPath.partialName(for: name)
         guard csim_pending_add(writingPath) == 0 else {
             throw OutputError(path: path, message: "cannot write the \(what): too many output files at once")
         }

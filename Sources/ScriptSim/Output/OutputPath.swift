@@ -30,6 +30,50 @@ public enum OutputPath {
         return current
     }
 
+    /// The descriptor of this process a path names (`/dev/stdout`, `/dev/fd/3`,
+    /// `/proc/self/fd/63` as `>(…)` gives it), or nil. Writing such a path goes
+    /// through the descriptor, as the shell set it up (`>` or `>>`, a file or a
+    /// pipe); following its link instead would replace the file behind it.
+    public static func descriptor(named path: String) -> Int32? {
+        switch path {
+        case "/dev/stdin": return 0
+        case "/dev/stdout": return 1
+        case "/dev/stderr": return 2
+        default: break
+        }
+        for prefix in ["/dev/fd/", "/proc/self/fd/", "/proc/\(getpid())/fd/"] where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            guard !rest.isEmpty, rest.allSatisfy({ $0.isASCII && $0.isNumber }), let fd = Int32(rest),
+                  fcntl(fd, F_GETFD) != -1 else { return nil }
+            return fd
+        }
+        return nil
+    }
+
+    /// Whether `path` and standard output are the same open file (a file or
+    /// a pipe, not a terminal or `/dev/null`, which any number may share).
+    public static func isStandardOutput(_ path: String) -> Bool {
+        if descriptor(named: path) == 1 { return true }
+        var out = stat(), st = stat()
+        guard fstat(1, &out) == 0, (out.st_mode & S_IFMT) != S_IFCHR, stat(path, &st) == 0 else { return false }
+        return out.st_dev == st.st_dev && out.st_ino == st.st_ino
+    }
+
+    /// The temporary name a new file is written under before it is renamed
+    /// into place: hidden, beside its target, and within NAME_MAX (255 bytes)
+    /// however long the target's name is.
+    static func partialName(for name: String) -> String {
+        var kept = ""
+        var bytes = 0
+        for scalar in name.unicodeScalars {
+            let n = String(scalar).utf8.count
+            if bytes + n > 200 { break }
+            kept.unicodeScalars.append(scalar)
+            bytes += n
+        }
+        return "." + kept + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
     /// The same file, whichever way it is named: device and inode when it
     /// exists, else the canonical folder and name it would be created as.
     enum Identity: Equatable {

@@ -109,7 +109,8 @@ public struct AnalyzeRenderer: Sendable {
     func text(_ r: AnalyzeReport, markdown: Bool) -> String {
         let s = r.summary
         let lead = markdown ? "" : "  "
-        var out = markdown ? "### \(r.path)\n\n" : "trace \(r.path)\n"
+        let path = ReportRenderer.visibleLine(r.path)
+        var out = markdown ? "### \(path)\n\n" : "trace \(path)\n"
         let commands = TraceCommandKind.allCases.filter { s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }.joined(separator: ", ")
         out += lead + "\(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))") + "\n"
         out += lead + "\(s.distinctScripts) distinct bodies (\(ReportRenderer.bytes(s.distinctBodyBytes))); \(r.distinctEvalBodies) sent with EVAL, "

@@ -98,12 +98,29 @@ public struct ReportRenderer: Sendable {
     /// `s` with every control character but tab, CR and LF (NUL, ESC, DEL …)
     /// written as `\xNN`, so a terminal or a CSV reader shows every byte and
     /// none acts (JSON keeps the exact text).
-    static func visible(_ s: String) -> String {
-        func isControl(_ u: Unicode.Scalar) -> Bool { (u.value < 0x20 && u != "\t" && u != "\n" && u != "\r") || u.value == 0x7F }
+    static func visible(_ s: String) -> String { escapingControls(s, lineBreaks: false) }
+
+    /// `visible`, and tabs and line breaks too: for what must stay on its line
+    /// (a trace's path in a heading, a title in a plot).
+    public static func visibleLine(_ s: String) -> String { escapingControls(s, lineBreaks: true) }
+
+    /// C0 and C1 controls, DEL and the noncharacters U+FFFE/U+FFFF as `\xNN` or
+    /// `\u{NNNN}`: what a terminal would act on or an XML parser refuse.
+    private static func escapingControls(_ s: String, lineBreaks: Bool) -> String {
+        func isControl(_ u: Unicode.Scalar) -> Bool {
+            if u == "\t" || u == "\n" || u == "\r" { return lineBreaks }
+            return u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0xFFFE || u.value == 0xFFFF
+        }
         guard s.unicodeScalars.contains(where: isControl) else { return s }
         var out = ""
         for u in s.unicodeScalars {
-            if isControl(u) { out += "\\x" + String(format: "%02X", u.value) } else { out.unicodeScalars.append(u) }
+            if !isControl(u) {
+                out.unicodeScalars.append(u)
+            } else if u.value <= 0x7F {
+                out += "\\x" + String(format: "%02X", u.value)
+            } else {
+                out += "\\u{" + String(format: "%04X", u.value) + "}"
+            }
         }
         return out
     }
@@ -120,7 +137,7 @@ public struct ReportRenderer: Sendable {
         var out = ""
         let s = r.summary
         let commands = TraceCommandKind.allCases.filter { s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }.joined(separator: ", ")
-        let head = markdown ? "### \(r.path)\n\n" : "trace \(r.path)\n"
+        let head = markdown ? "### \(Self.visibleLine(r.path))\n\n" : "trace \(Self.visibleLine(r.path))\n"
         out += head
         out += (markdown ? "" : "  ") + "\(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))")
         out += "; skipped \(s.skippedScriptInternal + s.skippedOther) (inside scripts \(s.skippedScriptInternal), other commands \(s.skippedOther))"
@@ -144,7 +161,7 @@ public struct ReportRenderer: Sendable {
     /// with its full name, then the figures a reader decides on by run number.
     func compactText(_ r: TraceReport) -> String {
         let s = r.summary
-        var out = "trace \(r.path)\n"
+        var out = "trace \(Self.visibleLine(r.path))\n"
         let commands = TraceCommandKind.allCases.filter { s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }.joined(separator: ", ")
         out += "  \(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))") + "\n"
         out += "  \(s.distinctScripts) distinct scripts, \(Self.bytes(s.distinctBodyBytes)) of bodies; skipped \(s.skippedScriptInternal + s.skippedOther)"

@@ -135,7 +135,8 @@ public struct SVGChart: Sendable {
     static func clip(_ s: String) -> String { s.count > 40 ? String(s.prefix(39)) + "…" : s }
 
     static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        // Controls are not characters XML 1.0 allows, even as references.
+        ReportRenderer.visibleLine(s).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

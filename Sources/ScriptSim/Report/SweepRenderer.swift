@@ -58,8 +58,9 @@ public struct SweepRenderer: Sendable {
             header[0] = report.key
             let body = report.rows.map { row in let all = cells(row, report, human: true); return shown.map { all[$0] } }
             func prose(_ text: String, indent: String) -> String { compact ? Prose.wrap(text, indent: indent) : text }
-            var out = md ? "### sweep \(report.policy) \(report.key) on \(report.path)\n\n"
-                : prose("sweep \(report.policy) \(report.key) on \(report.path): \(plural(report.rows.count, "limit")), \(report.replays) replayed in full",
+            let path = ReportRenderer.visibleLine(report.path)
+            var out = md ? "### sweep \(report.policy) \(report.key) on \(path)\n\n"
+                : prose("sweep \(report.policy) \(report.key) on \(path): \(plural(report.rows.count, "limit")), \(report.replays) replayed in full",
                         indent: "  ") + "\n"
             if let line = ReportRenderer.warmupLine(report.summary) { out += (md ? "" : "  ") + line + "\n" }
             for note in report.modelNotes { out += md ? "note: \(note)\n" : prose("  note: \(note)", indent: "    ") + "\n" }

@@ -68,8 +68,8 @@ public struct VerifyRenderer: Sendable {
 
     func text(_ r: VerifyReport, markdown: Bool) -> String {
         var out = markdown
-            ? "### verify \(r.path)\n\n\(r.server.name) \(r.server.version) at \(r.endpoint), simulated as `\(r.policy)`, client `\(r.client)`, engine `\(r.engine)`; \(r.commandsSent) commands sent\n\n"
-            : "verify \(r.path) against \(r.server.name) \(r.server.version) at \(r.endpoint)\n  simulated as \(r.policy), client \(r.client), engine \(r.engine); \(r.commandsSent) commands sent\n\n"
+            ? "### verify \(ReportRenderer.visibleLine(r.path))\n\n\(r.server.name) \(r.server.version) at \(r.endpoint), simulated as `\(r.policy)`, client `\(r.client)`, engine `\(r.engine)`; \(r.commandsSent) commands sent\n\n"
+            : "verify \(ReportRenderer.visibleLine(r.path)) against \(r.server.name) \(r.server.version) at \(r.endpoint)\n  simulated as \(r.policy), client \(r.client), engine \(r.engine); \(r.commandsSent) commands sent\n\n"
         var rows = r.figures.map { [$0.title, String($0.server), String($0.simulated), $0.agrees ? "yes" : "NO"] }
         func ratioText(_ server: Int, _ simulated: Int) -> String {
             ratio(server, simulated).map { String(format: "server/simulated %.3f", $0) } ?? "no ratio"

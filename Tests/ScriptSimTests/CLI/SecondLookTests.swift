@@ -1,0 +1,128 @@
+import Foundation
+import FoundationXML
+import Testing
+@testable import ScriptSim
+
+/// Issue #21's second look: new inputs of the same kinds as its items, each
+/// found to lose a file, a byte or the truth before these fixes.
+@Suite struct SecondLookTests {
+    let cli = CommandLineTests()
+    var small: String { CommandLineTests.workloads.appendingPathComponent("rules/plain-lru.trace").path }
+
+    /// Runs `script` in bash with `$S` the executable and `$T` a small trace, in a fresh folder.
+    func shell(_ script: String) throws -> (status: Int32, stderr: String, dir: URL) {
+        let exe = try #require(CommandLineTests.executable)
+        let dir = URL(fileURLWithPath: try writeTrace("", name: "unused")).deletingLastPathComponent()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", script]
+        p.currentDirectoryURL = dir
+        p.environment = ProcessInfo.processInfo.environment.merging(["S": exe.path, "T": small]) { $1 }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: e, as: UTF8.self), dir)
+    }
+
+    func read(_ dir: URL, _ name: String) -> String? {
+        try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    func leftovers(_ dir: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".partial-") }
+    }
+
+    @Test func descriptorPathsAreWrittenThroughTheirDescriptor() throws {
+        // The report's own standard output is refused, however it is spelled.
+        let report = try shell(#"$S replay "$T" --timeline /dev/stdout > out.txt; echo $? > rc"#)
+        #expect(read(report.dir, "rc") == "64\n")
+        #expect(report.stderr.contains("--timeline /dev/stdout: standard output carries the report"))
+        let fd = try shell(#"$S replay "$T" --timeline /proc/self/fd/1 > out.txt; echo $? > rc"#)
+        #expect(read(fd.dir, "rc") == "64\n")
+        // generate -o /dev/stdout >> log appends, as >> does, instead of replacing log.
+        let append = try shell(#"echo keep > log; $S generate --events 5 --seed 1 -o /dev/stdout >> log; echo $? > rc"#)
+        #expect(read(append.dir, "rc") == "0\n")
+        let log = read(append.dir, "log") ?? ""
+        #expect(log.hasPrefix("keep\n") && log.split(separator: "\n").count > 5, "\(log)")
+        // A process substitution (/dev/fd/63, a pipe) is written, not taken for a relative path.
+        let pipe = try shell(#"$S replay "$T" --timeline >(cat > t.csv) > /dev/null; echo $? > rc; wait; sleep 0.2"#)
+        #expect(read(pipe.dir, "rc") == "0\n", "\(pipe.stderr)")
+        #expect(read(pipe.dir, "t.csv")?.hasPrefix("event,timestamp,policy,") == true)
+        // The plot through standard error: in place, the file behind 2> keeps its warnings too.
+        let err = try shell(#"$S replay "$T" --timeline t.csv --plot /dev/stderr 2> err.svg; echo $? > rc"#)
+        #expect(read(err.dir, "rc") == "0\n")
+        #expect(read(err.dir, "err.svg")?.contains("<svg") == true)
+        #expect(try leftovers(err.dir).isEmpty)
+    }
+
+    @Test func scriptFilesAreInputsToo() throws {
+        let r = try shell(#"printf 'return 1' > s.lua; $S replay "$T" --scripts s.lua --timeline s.lua; echo $? > rc"#)
+        #expect(read(r.dir, "rc") == "64\n")
+        #expect(read(r.dir, "s.lua") == "return 1")
+        let folder = try shell(#"mkdir lib; printf 'return 2' > lib/a.lua; $S sweep "$T" --policy eval-lru --vary entries=1,2 --scripts lib --plot lib/a.lua; echo $? > rc"#)
+        #expect(read(folder.dir, "rc") == "64\n")
+        #expect(read(folder.dir, "lib/a.lua") == "return 2")
+    }
+
+    @Test func aFileSizeLimitIsAnErrorNotADeath() throws {
+        let r = try shell(#"echo OLD > g.trace; (ulimit -f 64; $S generate --events 100000 -o g.trace); echo $? > rc"#)
+        #expect(read(r.dir, "rc") == "74\n", "\(r.stderr)")
+        #expect(r.stderr.contains("File too large"), "\(r.stderr)")
+        #expect(read(r.dir, "g.trace") == "OLD\n")
+        #expect(try leftovers(r.dir).isEmpty)
+    }
+
+    @Test func otherTerminatingSignalsCleanUpToo() throws {
+        for (signal, status) in [("USR1", 138), ("ALRM", 142), ("QUIT", 131)] {
+            let r = try shell(#"$S generate --events 3000000 -o g.trace & pid=$!; sleep 0.5; kill -\#(signal) $pid; wait $pid; echo $? > rc"#)
+            #expect(read(r.dir, "rc") == "\(status)\n", "SIG\(signal): \(r.stderr)")
+            #expect(r.stderr.contains("interrupted") && r.stderr.contains("(SIG\(signal))"), "\(r.stderr)")
+            #expect(try leftovers(r.dir).isEmpty && read(r.dir, "g.trace") == nil)
+        }
+    }
+
+    @Test func longNamesAndLinkLoops() throws {
+        let name = String(repeating: "x", count: 250)
+        let long = try shell(#"$S replay "$T" --timeline \#(name) > /dev/null; echo $? > rc"#)
+        #expect(read(long.dir, "rc") == "0\n", "\(long.stderr)")
+        #expect(read(long.dir, name)?.hasPrefix("event,") == true)
+        let loop = try shell(#"ln -s loop loop; $S replay "$T" --timeline loop > /dev/null; echo $? > rc; readlink loop > link"#)
+        #expect(read(loop.dir, "rc") == "74\n")
+        #expect(loop.stderr.contains("Too many levels of symbolic links"), "\(loop.stderr)")
+        #expect(read(loop.dir, "link") == "loop\n", "the link is kept")
+    }
+
+    @Test func helpOnAFullOrClosedOutputFails() throws {
+        for args in [["--help"], ["help", "replay"], ["--version"], ["replay", "--help"]] {
+            let r = try shell("$S \(args.joined(separator: " ")) > /dev/full; echo $? > rc")
+            #expect(read(r.dir, "rc") == "74\n", "\(args)")
+            #expect(r.stderr.contains("No space left on device"))
+        }
+    }
+
+    @Test func aStreamGivenTwiceIsRefused() throws {
+        let r = try cli.run(["replay", "-", "-"], stdin: "EVAL \"return 1\" 0\n")
+        #expect(r.status == 64)
+        #expect(r.stderr == "scriptsim: standard input ('-') is given twice; a stream can be read only once\n")
+        let fifo = try shell(#"mkfifo f; $S analyze f f; echo $? > rc"#)
+        #expect(read(fifo.dir, "rc") == "64\n")
+    }
+
+    @Test func controlBytesInAPathStayOnTheirLine() throws {
+        let dir = URL(fileURLWithPath: try writeTrace("", name: "unused")).deletingLastPathComponent()
+        let path = dir.appendingPathComponent("we\u{1B}[31mird\r\nna\u{1}me.trace").path
+        try FileManager.default.copyItem(atPath: small, toPath: path)
+        let table = try cli.run(["replay", path])
+        #expect(table.status == 0)
+        #expect(table.stdout.hasPrefix("trace \(dir.path)/we\\x1B[31mird\\x0D\\x0Ana\\x01me.trace\n"), "\(table.stdout.prefix(200))")
+        let analyze = try cli.run(["analyze", path, "--format", "markdown"])
+        #expect(!analyze.stdout.contains("\u{1B}") && !analyze.stdout.contains("\r"))
+        let svg = dir.appendingPathComponent("p.svg").path
+        let plotted = try cli.run(["replay", path, "--timeline", dir.appendingPathComponent("t.csv").path, "--plot", svg])
+        #expect(plotted.status == 0)
+        _ = try XMLDocument(contentsOf: URL(fileURLWithPath: svg))   // well-formed
+    }
+}
