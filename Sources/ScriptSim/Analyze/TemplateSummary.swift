@@ -62,7 +62,7 @@ extension TemplateIndex {
             scriptBytes: scriptBytes,
             vmBytes: vm,
             varyingLiterals: varying,
-            examples: group.bodies.prefix(2).map { id in catalog.withBody(id) { String(decoding: $0, as: UTF8.self) } },
-            rewrite: String(decoding: rewrite, as: UTF8.self))
+            examples: group.bodies.prefix(2).map { id in catalog.withBody(id) { DisplayText.of($0) } },
+            rewrite: DisplayText.of(rewrite))
     }
 }

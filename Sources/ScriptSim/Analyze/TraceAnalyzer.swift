@@ -160,7 +160,7 @@ struct ConnectionCounter {
     /// The `n` connections with the most events (ties: first seen first).
     func top(_ n: Int) -> [ConnectionTally] {
         names.indices.sorted { (events[$0], -$0) > (events[$1], -$1) }.prefix(n).map {
-            ConnectionTally(connection: String(decoding: names[$0], as: UTF8.self), events: events[$0], distinctScripts: scripts[$0].count)
+            ConnectionTally(connection: DisplayText.of(names[$0]), events: events[$0], distinctScripts: scripts[$0].count)
         }
     }
 }

@@ -126,3 +126,18 @@ import Testing
         _ = try XMLDocument(contentsOf: URL(fileURLWithPath: svg))   // well-formed
     }
 }
+
+/// Bytes that are not UTF-8 were all shown as U+FFFD: two bodies differing
+/// only there looked the same in analyze's examples.
+@Suite struct DisplayTextTests {
+    @Test func invalidBytesAreShownAsEscapes() throws {
+        #expect(DisplayText.of(Array("return 'é'".utf8)) == "return 'é'")
+        #expect(DisplayText.of([0x61, 0xFF, 0x62, 0xC3]) == "a\\xFFb\\xC3")
+        #expect(DisplayText.of([0xE2, 0x82]) == "\\xE2\\x82")
+        let trace = try writeTrace("EVAL \"return '\\xff'\" 0\nEVAL \"return '\\xfe'\" 0\nEVAL \"return '\\xc3'\" 0\n")
+        let r = try CommandLineTests().run(["analyze", trace, "--format", "json"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains(#"return '\\xFF'"#) && r.stdout.contains(#"return '\\xFE'"#), "\(r.stdout)")
+        #expect(!r.stdout.contains("\u{FFFD}"))
+    }
+}
