@@ -230,7 +230,7 @@ func refuseMistypedSubcommand(_ traces: [String]) {
 /// `--max-body-bytes`, or exit 64.
 func parseMaxBodyBytes(_ text: String) -> Int {
     guard let bytes = ByteSize.parse(text), bytes > 0 else {
-        fail("--max-body-bytes: '\(text)' is not a size (examples: 1048576, 64KiB, 512MiB)", code: 64)
+        fail("--max-body-bytes: '\(text)' \(ByteSize.problem(text) ?? "is not a size")", code: 64)
     }
     return bytes
 }

@@ -96,10 +96,11 @@ public struct AnalyzeRenderer: Sendable {
 
     // MARK: Table and Markdown
 
-    /// A body on one line for the table: line ends shown as ⏎, runs of spaces
-    /// as one, cut to `width` characters (JSON has the exact text).
+    /// A body on one line for the table: line ends shown as ⏎, tabs and runs
+    /// of spaces as one space, a lone CR and other controls escaped, cut to
+    /// `width` characters (a preview: JSON has the exact text).
     static func oneLine(_ s: String, width: Int) -> String {
-        let flat = ReportRenderer.visible(s.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎")
+        let flat = ReportRenderer.visibleLine(s.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎")
             .replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: " {2,}", with: " ", options: .regularExpression))
         return flat.count <= width ? flat : String(flat.prefix(width - 1)) + "…"
     }

@@ -37,6 +37,12 @@ enum Compression: Equatable {
         } else if m.count == 4, m[0] & 0xF0 == 0x50, m[1] == 0x2A, m[2] == 0x4D, m[3] == 0x18 {
             // A skippable frame (magic 0x184D2A5?): zstd -d reads past it, so do we.
             self = .zstd
+        } else if m == [0x1F] {
+            // The whole input is the first byte of a gzip header: a stream cut
+            // short (no trace line starts with a control byte), not plain text.
+            self = .gzip
+        } else if m.count >= 2, m.count < 4, m.elementsEqual([0x28, 0xB5, 0x2F].prefix(m.count)) {
+            self = .zstd   // the same for zstd's magic: cut within it
         } else {
             self = .none
         }

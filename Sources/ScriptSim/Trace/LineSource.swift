@@ -186,7 +186,7 @@ final class LineSource {
 
     /// What is wrong with a line longer than `maxLineBytes`: at the first byte past the limit.
     static func tooLong(maxLineBytes: Int) -> LineError {
-        LineError(column: maxLineBytes + 1, message: "line is longer than --max-body-bytes (\(maxLineBytes) bytes)")
+        LineError(column: maxLineBytes + 1, message: "line is longer than --max-body-bytes (\(plural(maxLineBytes, "byte")))")
     }
 
     /// The descriptor of a plain (uncompressed) regular file no line was read

@@ -141,3 +141,21 @@ import Testing
         #expect(!r.stdout.contains("\u{FFFD}"))
     }
 }
+
+/// A compressed stream cut within its magic number was read as plain text (exit 0).
+@Suite struct CutMagicTests {
+    @Test func aStreamCutInItsFirstBytesIsAnIOError() throws {
+        let cli = CommandLineTests()
+        for (bytes, name) in [([0x1F] as [UInt8], "c.gz"), ([0x28, 0xB5], "c.zst"), ([0x28, 0xB5, 0x2F], "d.zst")] {
+            let path = try writeTrace("", name: name)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let r = try cli.run(["replay", path])
+            #expect(r.status == 74, "\(name): \(r.stderr)")
+            let piped = try cli.run(["replay", "-"], stdinData: Data(bytes))
+            #expect(piped.status == 74, "\(name) on stdin: \(piped.stderr)")
+        }
+        // A one-byte plain line is still plain text (a command that is not a script's, skipped).
+        let plain = try cli.run(["replay", "-"], stdin: "(")
+        #expect(plain.status == 0 && plain.stderr.contains("no line end"), "\(plain.stderr)")
+    }
+}
