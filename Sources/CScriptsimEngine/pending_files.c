@@ -27,7 +27,15 @@ static const struct { int sig; const char *name; } terminating[] = {
 };
 #define CSIM_TERMINATING (sizeof terminating / sizeof terminating[0])
 
+/* Set once every output is written and flushed: what is left is the report
+ * on standard output and a few renames, and an interruption there would leave
+ * some outputs replaced and others not. A signal then lets the command finish. */
+static int finishing;
+
+void csim_pending_finishing(void) { __atomic_store_n(&finishing, 1, __ATOMIC_RELEASE); }
+
 static void on_signal(int sig) {
+    if (__atomic_load_n(&finishing, __ATOMIC_ACQUIRE)) return;
     for (int i = 0; i < CSIM_PENDING_MAX; i++) {
         char *p = __atomic_load_n(&pending[i], __ATOMIC_ACQUIRE);
         if (p) unlink(p);

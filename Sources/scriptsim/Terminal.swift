@@ -145,15 +145,19 @@ enum PendingFiles {
     }
 
     /// Surfaces any write error before the report goes to standard output.
+    /// Then the last phase begins: the report and the renames are not
+    /// interrupted (`OutputFile.beginFinishing`).
     static func prepareAll() {
         do {
             for file in files { try file.prepare() }
         } catch {
             fail(error.description, code: 74)
         }
+        OutputFile.beginFinishing()
     }
 
     static func commitAll() {
+        prepareAll()
         do {
             for file in files { try file.commit() }
             files.removeAll()

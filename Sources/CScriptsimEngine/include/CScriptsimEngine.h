@@ -305,6 +305,12 @@ int64_t csim_lua51_gc_count_bytes(lua_State *L);
  * and end the process with status 128 + the signal's number; and ignores
  * SIGXFSZ, so a write past `ulimit -f` fails (EFBIG) and is reported. */
 void csim_pending_install(const char *message);
+
+/* From now on those signals no longer stop the process: every output is
+ * written and flushed, and the report and the renames that remain must happen
+ * together (a run interrupted between two renames would have replaced one
+ * output and not the other). Called once, just before the last phase. */
+void csim_pending_finishing(void);
 /* Adds a path (copied); 0 on success, -1 if the table (64 paths) is full. */
 int csim_pending_add(const char *path);
 /* Removes a path added before (after its rename, or once it was removed); its

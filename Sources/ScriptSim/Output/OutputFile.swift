@@ -54,6 +54,10 @@ public final class OutputFile {
         csim_pending_install("interrupted; unfinished output files removed, nothing was replaced")
     }
 
+    /// The outputs are written and flushed; the report and the renames left
+    /// happen together: a signal from here on no longer stops the command.
+    public static func beginFinishing() { csim_pending_finishing() }
+
     public init(path: String, what: String) throws(OutputError) {
         self.path = path
         self.what = what
