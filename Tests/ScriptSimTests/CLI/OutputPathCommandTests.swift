@@ -22,17 +22,7 @@ import Testing
 
     /// Runs a shell command in `dir`; its status and standard error.
     func shell(_ command: String, in dir: String) throws -> (status: Int32, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: e, as: UTF8.self))
+        try runShell(command, in: URL(fileURLWithPath: dir))
     }
 
     var exe: String { get throws { try #require(CommandLineTests.executable).path } }

@@ -13,18 +13,8 @@ import Testing
     func shell(_ script: String) throws -> (status: Int32, stderr: String, dir: URL) {
         let exe = try #require(CommandLineTests.executable)
         let dir = URL(fileURLWithPath: try writeTrace("", name: "unused")).deletingLastPathComponent()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", script]
-        p.currentDirectoryURL = dir
-        p.environment = ProcessInfo.processInfo.environment.merging(["S": exe.path, "T": small]) { $1 }
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: e, as: UTF8.self), dir)
+        let r = try runShell(script, shell: "/bin/bash", in: dir, environment: ["S": exe.path, "T": small])
+        return (r.status, r.stderr, dir)
     }
 
     func read(_ dir: URL, _ name: String) -> String? {
