@@ -37,6 +37,7 @@ struct Scriptsim: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         reserveStandardDescriptors()
         OutputFile.installInterruptCleanup()
+        refuseArgumentsThatAreNotUTF8()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let unknown = unknownHelpTopic(arguments) {
             fail("scriptsim help: no subcommand '\(unknown)'\(NearestName.hint(for: unknown, among: subcommandNames)); "
@@ -65,6 +66,19 @@ struct Scriptsim: ParsableCommand {
     static func unknownHelpTopic(_ arguments: [String]) -> String? {
         guard arguments.count >= 2, arguments[0] == "help", !arguments[1].hasPrefix("-") else { return nil }
         return (subcommandNames + ["help"]).contains(arguments[1]) ? nil : arguments[1]
+    }
+
+    /// Swift hands `main` its arguments with bytes that are not UTF-8 replaced
+    /// by U+FFFD, so a path such as `b\xFF.trace` would name another file (and
+    /// `-o` would write that other file). Such an argument is refused, with its
+    /// bytes shown, before anything is opened.
+    static func refuseArgumentsThatAreNotUTF8() {
+        for i in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            fail("scriptsim: argument \(i) is not UTF-8 ('\(DisplayText.of(bytes))'); give paths in UTF-8 "
+                 + "(rename the file, or pass a trace on standard input with '-')", code: 64)
+        }
     }
 
     static var subcommandNames: [String] { configuration.subcommands.map { $0._commandName } }

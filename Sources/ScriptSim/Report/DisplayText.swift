@@ -4,8 +4,8 @@
 /// two bodies differing only there looked identical in analyze's examples.
 /// Here valid UTF-8 is kept and each byte that is not is written `\xNN`, as
 /// control bytes are (`ReportRenderer.visible`).
-enum DisplayText {
-    static func of<C: Collection>(_ bytes: C) -> String where C.Element == UInt8, C.Index == Int {
+public enum DisplayText {
+    public static func of<C: Collection>(_ bytes: C) -> String where C.Element == UInt8, C.Index == Int {
         var out = ""
         var iterator = bytes.makeIterator()
         var parser = Unicode.UTF8.ForwardParser()

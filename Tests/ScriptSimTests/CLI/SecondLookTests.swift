@@ -193,3 +193,19 @@ import Testing
         #expect(try String(contentsOf: plot, encoding: .utf8).contains("<svg"))
     }
 }
+
+/// Arguments reach Swift with non-UTF-8 bytes replaced by U+FFFD: `-o $'\xff.tr'`
+/// wrote a file named `�.tr` (another user file), `replay $'b\xff.trace'` said
+/// "no such file". Such arguments are refused before anything is opened.
+@Suite struct NonUTF8ArgumentTests {
+    @Test func anArgumentThatIsNotUTF8IsRefused() throws {
+        let exe = try #require(CommandLineTests.executable)
+        let dir = URL(fileURLWithPath: try writeTrace("", name: "unused")).deletingLastPathComponent()
+        let r = try runShell(#"printf 'precious\n' > "$(printf '\xef\xbf\xbd.tr')"; "$S" generate --events 3 -o "$(printf '\xff.tr')"; echo $? > rc"#,
+                             shell: "/bin/bash", in: dir, environment: ["S": exe.path])
+        #expect(try String(contentsOf: dir.appendingPathComponent("rc"), encoding: .utf8) == "64\n")
+        #expect(r.stderr == "scriptsim: argument 5 is not UTF-8 ('\\xFF.tr'); give paths in UTF-8 (rename the file, or pass a trace on standard input with '-')\n",
+                "\(r.stderr)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("\u{FFFD}.tr"), encoding: .utf8) == "precious\n")
+    }
+}
