@@ -48,6 +48,14 @@ enum Compression: Equatable {
         }
     }
 
+    /// Compressions told by their magic that are not read (xz, bzip2): named,
+    /// rather than parsed as trace lines and reported as malformed ones.
+    static func unreadFormat(_ m: [UInt8]) -> (name: String, tool: String)? {
+        if m == [0xFD, 0x37, 0x7A, 0x58] { return ("xz", "xz") }
+        if m.count == 4, m[0] == 0x42, m[1] == 0x5A, m[2] == 0x68, (0x31...0x39).contains(m[3]) { return ("bzip2", "bzip2") }
+        return nil
+    }
+
     var name: String {
         switch self {
         case .none: "plain"
@@ -79,6 +87,10 @@ final class DescriptorBytes: ByteSource {
         }
         kept = Array(magic.prefix(got))
         keptFrom = 0
+        if let other = Compression.unreadFormat(kept) {
+            throw InputFailure(message: "the trace is \(other.name)-compressed; scriptsim reads gzip and zstd "
+                               + "(decompress it first: \(other.tool) -dc FILE | scriptsim replay -)")
+        }
         return kept.withUnsafeBufferPointer { Compression(magic: $0) }
     }
 

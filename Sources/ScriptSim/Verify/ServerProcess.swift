@@ -17,8 +17,11 @@ public final class ServerProcess: @unchecked Sendable {
     /// `password` is what the readiness PING authenticates with then.
     public init(binary: String, timeout: Double = 15, extraArguments: [String] = [], password: String? = nil) throws(NetworkError) {
         self.binary = binary
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw NetworkError("\(binary): not an executable server binary")
+        // A folder passes the executable check (its x bit) and Process would say "doesn't exist".
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: binary, isDirectory: &isFolder), !isFolder.boolValue,
+              FileManager.default.isExecutableFile(atPath: binary) else {
+            throw NetworkError("\(binary): not an executable server binary\(isFolder.boolValue ? " (it is a folder)" : "")")
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("scriptsim-server-\(UUID().uuidString)")
         do {

@@ -209,3 +209,24 @@ import Testing
         #expect(try String(contentsOf: dir.appendingPathComponent("\u{FFFD}.tr"), encoding: .utf8) == "precious\n")
     }
 }
+
+/// xz and bzip2 traces were parsed as text (malformed line 1); a folder given
+/// to `verify --start` was "a file that doesn't exist".
+@Suite struct UnreadFormatTests {
+    @Test func xzAndBzip2AreNamed() throws {
+        let cli = CommandLineTests()
+        for (bytes, name) in [([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00] as [UInt8], "xz"), (Array("BZh91AY&SY".utf8), "bzip2")] {
+            let r = try cli.run(["replay", "-"], stdinData: Data(bytes))
+            #expect(r.status == 74)
+            #expect(r.stderr == "<stdin>: the trace is \(name)-compressed; scriptsim reads gzip and zstd "
+                    + "(decompress it first: \(name) -dc FILE | scriptsim replay -)\n", "\(r.stderr)")
+        }
+    }
+
+    @Test func aFolderIsNoServerBinary() throws {
+        let trace = CommandLineTests.workloads.appendingPathComponent("rules/plain-lru.trace").path
+        let r = try CommandLineTests().run(["verify", trace, "--start", "/tmp"])
+        #expect(r.status == 69)
+        #expect(r.stderr == "scriptsim verify: /tmp: not an executable server binary (it is a folder)\n", "\(r.stderr)")
+    }
+}
