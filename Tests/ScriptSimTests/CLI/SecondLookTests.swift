@@ -41,10 +41,12 @@ import Testing
         let pipe = try shell(#"$S replay "$T" --timeline >(cat > t.csv) > /dev/null; echo $? > rc; wait; sleep 0.2"#)
         #expect(read(pipe.dir, "rc") == "0\n", "\(pipe.stderr)")
         #expect(read(pipe.dir, "t.csv")?.hasPrefix("event,timestamp,policy,") == true)
-        // The plot through standard error: in place, the file behind 2> keeps its warnings too.
-        let err = try shell(#"$S replay "$T" --timeline t.csv --plot /dev/stderr 2> err.svg; echo $? > rc"#)
+        // The plot through standard error: in place, appended as 2>> appends (it was
+        // renamed over the file behind the descriptor, losing what it held).
+        let err = try shell(#"echo keep > err.svg; $S replay "$T" --timeline t.csv --plot /dev/stderr 2>> err.svg; echo $? > rc"#)
         #expect(read(err.dir, "rc") == "0\n")
-        #expect(read(err.dir, "err.svg")?.contains("<svg") == true)
+        let appended = read(err.dir, "err.svg") ?? ""
+        #expect(appended.hasPrefix("keep\n") && appended.contains("<svg"), "\(appended.prefix(80))")
         #expect(try leftovers(err.dir).isEmpty)
     }
 
@@ -67,7 +69,9 @@ import Testing
 
     @Test func otherTerminatingSignalsCleanUpToo() throws {
         for (signal, status) in [("USR1", 138), ("ALRM", 142), ("QUIT", 131)] {
-            let r = try shell(#"$S generate --events 3000000 -o g.trace & pid=$!; sleep 0.5; kill -\#(signal) $pid; wait $pid; echo $? > rc"#)
+            // The signal once the run is writing its file (its handlers are installed by then).
+            let r = try shell(#"$S generate --events 3000000 -o g.trace & pid=$!; "#
+                              + #"until ls -a | grep -q partial; do sleep 0.05; done; kill -\#(signal) $pid; wait $pid; echo $? > rc"#)
             #expect(read(r.dir, "rc") == "\(status)\n", "SIG\(signal): \(r.stderr)")
             #expect(r.stderr.contains("interrupted") && r.stderr.contains("(SIG\(signal))"), "\(r.stderr)")
             #expect(try leftovers(r.dir).isEmpty && read(r.dir, "g.trace") == nil)
