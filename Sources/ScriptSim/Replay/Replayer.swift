@@ -107,7 +107,11 @@ public final class Replayer {
             }
         }
         if options.warmup != nil { for run in runs { run.beginWarmup(end: nil) } }
-        let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path) }
+        // Read here, not from the runs: their results change on their own threads.
+        let rowLabels = runs.map {
+            TimelineRunLabel(policy: $0.result.policy, allocator: $0.result.allocator, engine: $0.result.engine, client: $0.result.client)
+        }
+        let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path, runs: rowLabels) }
         let keepRows = options.timeline?.keepRows ?? true
         var series = runs.map { run in
             var label = run.result.policy
@@ -115,10 +119,6 @@ public final class Replayer {
             if options.allocators.count > 1 { label += " [\(run.result.allocator)]" }
             if options.clients.count > 1 { label += " [\(run.result.client)]" }
             return TimelineSeries(label: label, points: [])
-        }
-        // Read here, not from the runs: their results change on their own threads.
-        let rowLabels = runs.map {
-            TimelineRunLabel(policy: $0.result.policy, allocator: $0.result.allocator, engine: $0.result.engine, client: $0.result.client)
         }
         var events = 0
         // The timestamp of the previous batch's last event (a sample due before
@@ -128,7 +128,7 @@ public final class Replayer {
         // What follows a batch every run has replayed: its timeline rows and a progress line.
         func finished(_ count: Int, _ extras: BatchExtras, _ progress: ReadProgress, samples: [[TimelineSample]]) throws {
             if let timeline {
-                try collectSamples(timeline, keepRows: keepRows, samples: samples, rows: rowLabels, into: &series, batchStart: events,
+                try collectSamples(timeline, keepRows: keepRows, samples: samples, into: &series, batchStart: events,
                                    timestamps: extras.timestamps, previous: lastTimestamp)
                 lastTimestamp = extras.timestamps.last ?? nil
             }
@@ -175,7 +175,7 @@ public final class Replayer {
         if let lanes { try lanes.drain(finished) }
         if let timeline {
             for run in runs { run.takeFinalSample() }
-            try collectSamples(timeline, keepRows: keepRows, samples: runs.map { $0.takeSamples() }, rows: rowLabels, into: &series, batchStart: events,
+            try collectSamples(timeline, keepRows: keepRows, samples: runs.map { $0.takeSamples() }, into: &series, batchStart: events,
                                timestamps: [], previous: lastTimestamp)
         }
         let probe = options.retainedProbe.map { body in body.withUnsafeBufferPointer { catalog.preload(body: $0) } }
@@ -197,15 +197,15 @@ public final class Replayer {
     /// Writes the samples the runs took during the last batch (`samples`, per
     /// run; `timestamps` are its events'; `previous` the event's before it)
     /// and keeps them for the plot.
-    private func collectSamples(_ w: TimelineWriter, keepRows: Bool, samples: [[TimelineSample]], rows: [TimelineRunLabel],
+    private func collectSamples(_ w: TimelineWriter, keepRows: Bool, samples: [[TimelineSample]],
                                 into series: inout [TimelineSeries], batchStart: Int, timestamps: [Double?], previous: Double?) throws {
         guard let count = samples.first?.count, count > 0 else { return }
         for i in 0..<count {
-            for (r, row) in rows.enumerated() {
+            for r in samples.indices {
                 let s = samples[r][i]
                 let index = s.event - 1 - batchStart
                 let ts = index >= 0 && index < timestamps.count ? timestamps[index] : index == -1 ? previous : nil
-                try w.row(s, timestamp: ts, run: row)
+                try w.row(s, timestamp: ts, run: r)
                 if keepRows { series[r].points.append(TimelinePoint(s, timestamp: ts)) }
             }
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Bytes from a trace (a body, a client's name) as text a report can show.
 ///
 /// `String(decoding:as:)` turns every byte that is not UTF-8 into U+FFFD, so
@@ -16,17 +18,11 @@ public enum DisplayText {
                 out.unicodeScalars.append(Unicode.UTF8.decode(encoded))
                 position += encoded.count
             case .error(let length):
-                for byte in bytes[position..<(position + length)] {
-                    out += "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-                }
+                for byte in bytes[position..<(position + length)] { out += String(format: "\\x%02X", byte) }
                 position += length
             case .emptyInput:
                 return out
             }
         }
     }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -64,7 +64,7 @@ struct IntervalCounts: Equatable {
 
 /// What tells a run's rows apart: two engines, clients or allocators replay
 /// the same policy side by side.
-struct TimelineRunLabel: Hashable {
+struct TimelineRunLabel {
     var policy: String
     var allocator: String
     var engine: String
@@ -98,7 +98,12 @@ final class TimelineWriter {
         + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles,allocator_read_event,engine,client\n"
     let output: OutputFile
 
-    init(path: String) throws(OutputError) {
+    /// `runs`: one label per run, in the order rows are written (`row(_:run:)` takes the index).
+    init(path: String, runs: [TimelineRunLabel]) throws(OutputError) {
+        runFields = runs.map { run in
+            (Array(",\(ReportRenderer.csvField(run.policy)),\(ReportRenderer.csvField(run.allocator)),".utf8),
+             Array(",\(ReportRenderer.csvField(run.engine)),\(ReportRenderer.csvField(run.client))\n".utf8))
+        }
         output = try OutputFile(path: path, what: "timeline")
         try output.write(Self.header)
     }
@@ -107,21 +112,14 @@ final class TimelineWriter {
     /// replay of an event does, and string interpolation of fourteen fields
     /// (with the policy's CSV quoting each time) cost several times that.
     private var line: [UInt8] = []
-    /// ",policy,allocator," and ",engine,client\n", quoted once per run.
-    private var runFields: [TimelineRunLabel: (middle: [UInt8], end: [UInt8])] = [:]
+    /// ",policy,allocator," and ",engine,client\n" of each run, quoted once.
+    private let runFields: [(middle: [UInt8], end: [UInt8])]
 
-    func row(_ s: TimelineSample, timestamp: Double?, run: TimelineRunLabel) throws(OutputError) {
+    func row(_ s: TimelineSample, timestamp: Double?, run: Int) throws(OutputError) {
         line.removeAll(keepingCapacity: true)
         append(s.event, ",")
         if let timestamp { line.append(contentsOf: JSONValue.number(timestamp).utf8) }
-        let fields: (middle: [UInt8], end: [UInt8])
-        if let known = runFields[run] {
-            fields = known
-        } else {
-            fields = (Array(",\(ReportRenderer.csvField(run.policy)),\(ReportRenderer.csvField(run.allocator)),".utf8),
-                      Array(",\(ReportRenderer.csvField(run.engine)),\(ReportRenderer.csvField(run.client))\n".utf8))
-            runFields[run] = fields
-        }
+        let fields = runFields[run]
         line.append(contentsOf: fields.middle)
         let i = s.interval
         append(s.vmBytes, ","); append(s.scriptBytes, ","); append(s.cachedScripts, ",")
