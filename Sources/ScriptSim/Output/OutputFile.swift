@@ -102,6 +102,9 @@ public final class OutputFile {
             let error = fd >= 0 && !kept
                 ? OutputError(path: path, message: "cannot write the \(what): cannot keep its owner (\(st.st_uid):\(st.st_gid)); "
                               + "write it as its owner or to another path")
+                : fd < 0 && errno == EACCES && exists
+                ? OutputError(path: path, message: "cannot write the \(what): its folder is not writable (a file is written "
+                              + "beside its target and renamed over it, so a failed run never leaves it half-written)")
                 : Self.failure(path, what, "cannot write")
             if fd >= 0 { Glibc.close(fd); unlink(writingPath) }
             csim_pending_remove(writingPath)

@@ -128,6 +128,17 @@ import Testing
         #expect(r.status == 74, "\(r.stderr)")
         #expect(r.stderr.contains("Permission denied"))
         #expect(try String(contentsOfFile: dir + "/readonly.csv", encoding: .utf8) == "keep")
+
+        // A writable file in a folder that is not: refused, and the message says why
+        // (it said "Permission denied", though `>` could write the file).
+        try FileManager.default.createDirectory(atPath: dir + "/locked", withIntermediateDirectories: false)
+        _ = FileManager.default.createFile(atPath: dir + "/locked/open.csv", contents: Data("keep".utf8), attributes: [.posixPermissions: 0o666])
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: dir + "/locked")
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir + "/locked") }
+        let locked = try shell("\(asUser)'\(runnable)' replay t.trace --policy unbounded --timeline locked/open.csv", in: dir)
+        #expect(locked.status == 74)
+        #expect(locked.stderr.contains("its folder is not writable"), "\(locked.stderr)")
+        #expect(try String(contentsOfFile: dir + "/locked/open.csv", encoding: .utf8) == "keep")
     }
 
     /// Item 7: SIGINT or SIGTERM while a file is being written removes the
