@@ -46,21 +46,22 @@ static int in_list(const char *const *list, const char *name) {
     return 0;
 }
 
-static int allow_redis70(lua_State *L) {
-    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, NULL) : NULL;
-    if (k && in_list(redis_allowed, k)) lua_rawset(L, 1);
-    return 0;
-}
+/* The environment being built on this thread. The allow list is consulted
+ * only while the environment is built (no script ever runs), so the server's
+ * switches are read from here rather than from an upvalue: a closure would
+ * make every VM larger than the server's by the upvalue's bytes. */
+static _Thread_local const csim_server_env *building;
 
-static int allow_redis74(lua_State *L) {
+/* The globals a script may create: the allow list, plus what this server adds. */
+static int allow_global(lua_State *L) {
+    const csim_server_env *env = building;
     const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, NULL) : NULL;
-    if (k && (in_list(redis_allowed, k) || in_list(insecure, k) || strcmp(k, "os") == 0)) lua_rawset(L, 1);
-    return 0;
-}
-
-static int allow_valkey(lua_State *L) {
-    const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, NULL) : NULL;
-    if (k && (in_list(redis_allowed, k) || in_list(valkey_extra, k))) lua_rawset(L, 1);
+    if (k == NULL) return 0;
+    if (in_list(redis_allowed, k)
+        || (env->insecure_api && in_list(insecure, k))
+        || (env->os_library && strcmp(k, "os") == 0)
+        || (env->server_table && in_list(valkey_extra, k)))
+        lua_rawset(L, 1);
     return 0;
 }
 
@@ -93,7 +94,7 @@ static void field_string(lua_State *L, const char *name, const char *v) {
     lua_settable(L, -3);
 }
 
-static void register_api(lua_State *L, int server) {
+static void register_api(lua_State *L, const csim_server_env *env) {
     lua_pushcfunction(L, stub);                       /* redis's own pcall */
     lua_setfield(L, LUA_GLOBALSINDEX, "pcall");
     lua_newtable(L);
@@ -104,18 +105,12 @@ static void register_api(lua_State *L, int server) {
     field_number(L, "LOG_VERBOSE", 1);
     field_number(L, "LOG_NOTICE", 2);
     field_number(L, "LOG_WARNING", 3);
-    if (server == CSIM_SERVER_VALKEY) {
-        field_number(L, "REDIS_VERSION_NUM", 0x070204);
-        field_string(L, "REDIS_VERSION", "7.2.4");
-        field_number(L, "VALKEY_VERSION_NUM", 0x090102);
-        field_string(L, "VALKEY_VERSION", "9.1.2");
+    field_number(L, "REDIS_VERSION_NUM", env->redis_version_num);
+    field_string(L, "REDIS_VERSION", env->redis_version);
+    if (env->server_table) {
+        field_number(L, "VALKEY_VERSION_NUM", env->valkey_version_num);
+        field_string(L, "VALKEY_VERSION", env->valkey_version);
         field_string(L, "SERVER_NAME", "valkey");
-    } else if (server == CSIM_SERVER_REDIS74) {
-        field_number(L, "REDIS_VERSION_NUM", 0x070401);
-        field_string(L, "REDIS_VERSION", "7.4.1");
-    } else {
-        field_number(L, "REDIS_VERSION_NUM", 0x07000f);
-        field_string(L, "REDIS_VERSION", "7.0.15");
     }
     field_function(L, "setresp");
     field_function(L, "sha1hex");
@@ -128,7 +123,7 @@ static void register_api(lua_State *L, int server) {
     field_number(L, "REPL_REPLICA", 2);
     field_number(L, "REPL_ALL", 3);
     field_function(L, "acl_check_cmd");
-    if (server == CSIM_SERVER_VALKEY) {
+    if (env->server_table) {
         lua_setfield(L, LUA_GLOBALSINDEX, "server");
         lua_getfield(L, LUA_GLOBALSINDEX, "server");
         lua_setfield(L, LUA_GLOBALSINDEX, "redis");
@@ -188,23 +183,21 @@ static void basic_types_pass(lua_State *L) {
     lua_pushlightuserdata(L, L); lua_pop(L, 1);
 }
 
-typedef struct { int server; } build_args;
-
 static int build_protected(lua_State *L) {
-    int server = ((build_args *)lua_touserdata(L, 1))->server;
-    lua_CFunction allow = server == CSIM_SERVER_VALKEY ? allow_valkey : server == CSIM_SERVER_REDIS74 ? allow_redis74 : allow_redis70;
-    set_globals_metatable(L, "__newindex", allow);
-    if (server == CSIM_SERVER_VALKEY) {
+    const csim_server_env *env = (const csim_server_env *)lua_touserdata(L, 1);
+    int valkey = env->family == CSIM_SERVER_VALKEY;
+    set_globals_metatable(L, "__newindex", allow_global);
+    if (valkey) {
         lua_pushlightuserdata(L, L);
         lua_setfield(L, LUA_REGISTRYINDEX, "__RUN_CTX__");
     }
-    csim_lua51_load_libraries(L, server != CSIM_SERVER_REDIS70);
-    if (server == CSIM_SERVER_VALKEY) {
+    csim_lua51_load_libraries(L, env->os_library);
+    if (valkey) {
         lua_pushnil(L);
         lua_setfield(L, LUA_REGISTRYINDEX, "__RUN_CTX__");
     }
-    register_api(L, server);
-    if (server == CSIM_SERVER_VALKEY) {
+    register_api(L, env);
+    if (valkey) {
         lua_pushstring(L, "__ERROR_HANDLER__");
         if (luaL_loadbuffer(L, valkey_errh, strlen(valkey_errh), "@err_handler_def") != 0) return lua_error(L);
         lua_call(L, 0, 1);
@@ -220,7 +213,7 @@ static int build_protected(lua_State *L) {
         lua_call(L, 0, 0);
     }
     set_globals_metatable(L, "__index", stub);      /* luaSetErrorMetatable */
-    if (server != CSIM_SERVER_REDIS74) basic_types_pass(L);
+    if (env->basic_type_protection) basic_types_pass(L);
     return 0;
 }
 
@@ -228,13 +221,15 @@ void *csim_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 void *csim_lua_alloc_glibc(void *ud, void *ptr, size_t osize, size_t nsize);
 void csim_size_classes_init(void);
 
-lua_State *csim_lua51_open(csim_alloc_ctx *ctx, int server) {
+lua_State *csim_lua51_open(csim_alloc_ctx *ctx, const csim_server_env *env) {
     if (csim_lua51_bind(NULL, 0) != 0) return NULL;
     csim_size_classes_init();
     lua_State *L = lua_newstate(ctx->kind == CSIM_ALLOC_GLIBC ? csim_lua_alloc_glibc : csim_lua_alloc, ctx);
     if (L == NULL) return NULL;
-    build_args a = {server};
-    if (lua_cpcall(L, build_protected, &a) != 0) {
+    building = env;
+    int failed = lua_cpcall(L, build_protected, (void *)env) != 0;
+    building = NULL;
+    if (failed) {
         lua_close(L);
         return NULL;
     }

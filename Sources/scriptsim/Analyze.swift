@@ -14,8 +14,8 @@ struct Analyze: ParsableCommand {
             literals vary, and the rewrite: the fixed body with those values passed in KEYS \
             (key names) or ARGV.
 
-            It also replays the trace under one policy (--policy, Redis 7.4's eval-lru by \
-            default) twice: as sent, and with each template's calls sent to one script. The \
+            It also replays the trace on one server (--server, redis-7.4 by default, under its \
+            own eviction rule or --policy) twice: as sent, and with each template's calls sent to one script. The \
             second is a what-if: the hit rate and memory the application would see after the \
             rewrite.
 
@@ -41,8 +41,14 @@ struct Analyze: ParsableCommand {
     var top = 10
 
     @Option(name: .customLong("policy"), help: ArgumentHelp(
-        "The policy of the what-if replay, NAME[:key=value,...] ('scriptsim policies').", valueName: "spec"))
-    var policy = "eval-lru"
+        "The eviction rule of the what-if replay, NAME[:key=value,...] ('scriptsim policies'; default: the server's own).",
+        valueName: "spec"))
+    var policy: String?
+
+    @Option(name: .customLong("server"), help: ArgumentHelp(
+        "The server of the what-if replay and of the script layout, NAME[:key=value,...] ('scriptsim servers'); once.",
+        valueName: "server"))
+    var servers: [String] = []
 
     @Option(name: .customLong("engine"), help: ArgumentHelp(
         "lua5.4 (default) or lua5.1: the engine that compiles every body and runs the what-if.", valueName: "engine"))
@@ -74,7 +80,9 @@ struct Analyze: ParsableCommand {
             clients: clients.clients, recordedRecoveries: clients.recorded, scripts: clients.scripts, engines: [engine])
         let analyzer: TraceAnalyzer
         do {
-            analyzer = try TraceAnalyzer(options: AnalyzeOptions(replay: replay, policy: policy))
+            analyzer = try TraceAnalyzer(options: AnalyzeOptions(replay: replay, policy: policy,
+                                                                 server: Sweep.once(servers, "--server", "its what-if runs one server; "
+                                                                                    + "replay compares several", orDefault: ServerRegistry.policyOnlyServer)))
         } catch {
             fail(error.description, code: 64)
         }

@@ -3,7 +3,27 @@ import Foundation
 import ScriptSim
 
 extension ReportFormat: ExpressibleByArgument {}
-extension AllocatorKind: ExpressibleByArgument {}
+/// `--allocator`: a kind, or `server` for each server's own (`ServerProfile.vmAllocator`).
+enum AllocatorChoice: ExpressibleByArgument, Equatable {
+    case kind(AllocatorKind)
+    case server
+
+    init?(argument: String) {
+        if argument == "server" { self = .server } else if let kind = AllocatorKind(rawValue: argument) { self = .kind(kind) } else { return nil }
+    }
+
+    static var allValueStrings: [String] { AllocatorKind.allCases.map(\.rawValue) + ["server"] }
+
+    /// The replay's list: empty means each server's own.
+    static func resolved(_ choices: [AllocatorChoice]) -> [AllocatorKind] {
+        if choices.isEmpty { return [.arena] }
+        if choices.contains(.server) {
+            if choices.count > 1 { fail("--allocator server picks each server's own allocator; it takes no other --allocator", code: 64) }
+            return []
+        }
+        return choices.compactMap { if case .kind(let k) = $0 { k } else { nil } }
+    }
+}
 extension LuaEngine: ExpressibleByArgument {}
 extension FlushOptions.Mode: ExpressibleByArgument {}
 extension FlushOptions.AfterFlush: ExpressibleByArgument {}
@@ -16,10 +36,12 @@ struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay traces under each policy and print hit-rate and memory tables.",
         discussion: """
-            Each trace is read once; every policy replays it on its own Lua VM and jemalloc \
-            arena, in parallel. With no --policy, the servers the built-in policies \
-            model run side by side: unbounded (Redis 7.2), eval-lru (Redis 7.4/8.0) and \
-            eval-lru:promote-on-load=yes (Valkey 8). 'scriptsim policies' lists them all.
+            Each trace is read once; every run replays it on its own Lua VM, in parallel. A run \
+            is a server (--server: its script layout, GC cadence, Lua environment, shebang \
+            rules, flush behaviour and the allocator its Lua really uses) and an eviction rule \
+            (the server's own, or --policy in its place). With neither, redis-7.2, redis-7.4 \
+            and valkey-9.1 run side by side; --policy alone runs on redis-7.4; both run every \
+            policy on every server. 'scriptsim servers' and 'scriptsim policies' list them.
 
             Hit rate = (EVAL hits + EVALSHA hits) / (EVAL + EVALSHA requests). What follows a \
             NOSCRIPT reply is the client's choice: --client eval-fallback sends EVAL of the body \
@@ -46,8 +68,13 @@ struct Replay: ParsableCommand {
     @Argument(help: ArgumentHelp("Trace files to replay ('-' reads standard input).", valueName: "trace"))
     var traces: [String]
 
+    @Option(name: .customLong("server"), help: ArgumentHelp(
+        "A server to model, NAME[:key=value,...] (e.g. valkey-9.2:maxmemory-scripts=4mb); repeat to compare several.",
+        valueName: "server"))
+    var servers: [String] = []
+
     @Option(name: .customLong("policy"), help: ArgumentHelp(
-        "A policy to run, NAME[:key=value,...]; repeat to compare several.", valueName: "spec"))
+        "An eviction rule in place of each server's own, NAME[:key=value,...]; repeat to compare several.", valueName: "spec"))
     var policies: [String] = []
 
     @Option(help: "Output format: table, markdown, csv or json.")
@@ -76,9 +103,8 @@ struct Replay: ParsableCommand {
         "as-traced, sync or async: how every SCRIPT FLUSH frees the old VM (what-if).", valueName: "mode"))
     var flushMode: FlushOptions.Mode = .asTraced
 
-    @Option(name: .customLong("lazyfree-lazy-user-flush"), help: ArgumentHelp(
-        "yes or no: what a SCRIPT FLUSH without argument does (Redis's setting; default no).", valueName: "yes|no"))
-    var lazyfreeLazyUserFlush: YesNo = .no
+    @Option(name: .customLong("lazyfree-lazy-user-flush"), help: .hidden)
+    var lazyfreeLazyUserFlush: String?
 
     @Option(name: .customLong("engine"), help: ArgumentHelp(
         "lua5.4 (default: the design's engine, the what-if of a newer Lua) or lua5.1 (what Redis and Valkey embed, "
@@ -86,8 +112,10 @@ struct Replay: ParsableCommand {
     var engines: [LuaEngine] = []
 
     @Option(name: .customLong("allocator"), help: ArgumentHelp(
-        "arena, arena-notcache or libc; repeat to compare (default arena).", valueName: "kind"))
-    var allocators: [AllocatorKind] = []
+        "arena, arena-notcache or libc; repeat to compare (default arena: exact, the same run to run); server: each "
+            + "server's own, as 'scriptsim servers' lists (the arena for Redis 7.4+, libc for Redis 7.2 and Valkey).",
+        valueName: "kind"))
+    var allocators: [AllocatorChoice] = []
 
     @Option(name: .customLong("arena-after-flush"), help: ArgumentHelp(
         "keep or purge: return freed pages to the system after each flush (default keep, like Redis).", valueName: "keep|purge"))
@@ -125,6 +153,7 @@ struct Replay: ParsableCommand {
             if timeline == nil { fail("--interval-seconds needs --timeline FILE", code: 64) }
             if sampleEvery != nil { fail("--interval-seconds and --sample-every are exclusive: sample by time or by events", code: 64) }
         }
+        if lazyfreeLazyUserFlush != nil { refuseServerSetting("lazyfree-lazy-user-flush") }
         let warmup = warmup.resolved()
         if timeline != nil, traces.count > 1 { fail("--timeline takes one trace at a time", code: 64) }
         if plot != nil, timeline == nil { fail("--plot needs --timeline FILE.csv (the plot draws its samples)", code: 64) }
@@ -132,15 +161,15 @@ struct Replay: ParsableCommand {
         let clients = client.resolved(single: false)
         let options = ReplayOptions(
             reader: TraceReaderOptions(skipInvalid: skipInvalid, maxLineBytes: maxLine, parseThreads: reading.resolvedThreads()),
-            flush: FlushOptions(mode: flushMode, lazyfreeLazyUserFlush: lazyfreeLazyUserFlush == .yes, afterFlush: arenaAfterFlush),
-            allocators: allocators.isEmpty ? [.arena] : allocators,
+            flush: FlushOptions(mode: flushMode, afterFlush: arenaAfterFlush),
+            allocators: AllocatorChoice.resolved(allocators),
             timeline: timeline.map { TimelineOptions(path: $0, sampleEvery: sampleEvery, intervalSeconds: intervalSeconds,
                                                    keepRows: plot != nil) },
             clients: clients.clients, recordedRecoveries: clients.recorded, scripts: clients.scripts,
             engines: engines.isEmpty ? [.lua54] : engines, warmup: warmup)
         let replayer: Replayer
         do {
-            replayer = try Replayer(policies: policies, registry: registry, options: options)
+            replayer = try Replayer(policies: policies, servers: servers, registry: registry, options: options)
         } catch {
             fail(error.description, code: 64)
         }

@@ -27,7 +27,7 @@ struct Scriptsim: ParsableCommand {
               scriptsim analyze app.trace   # programs sent as many bodies, and the fix
             """,
         version: scriptsimVersion,
-        subcommands: [Replay.self, Analyze.self, Sweep.self, Verify.self, Generate.self, Policies.self],
+        subcommands: [Replay.self, Analyze.self, Sweep.self, Verify.self, Generate.self, Policies.self, Servers.self],
         defaultSubcommand: Replay.self
     )
 

@@ -11,7 +11,7 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replay a trace at many limits of one policy and recommend the smallest that meets your targets.",
         // Not ArgumentParser's `--policy <spec> ... --vary <key=range> ...`: each is taken once.
-        usage: "scriptsim sweep [<options>] <trace> --policy <spec> --vary <key=range>",
+        usage: "scriptsim sweep [<options>] <trace> [--policy <spec>] --vary <key=range>",
         discussion: """
             The trace is parsed and hashed once. For entries limits of eval-lru and \
             pinned-loaded (without an admission filter), a one-pass stack-distance model \
@@ -20,6 +20,9 @@ struct Sweep: ParsableCommand {
             exact it says so and those limits are replayed in full. Memory figures come from \
             full replays only ('-' in model rows). With --warmup or --warmup-seconds every \
             row, modelled or replayed, counts only the events after the warm-up.
+
+            Every limit runs on one server (--server, default redis-7.4); without --policy \
+            the server's own rule is swept (e.g. --server valkey-9.1 --vary entries=...).
 
             Targets are checked against their range (hit_rate from 0 to 1, counts and sizes \
             0 or more). Exit status: 0 when a limit meets the targets (or none were given); \
@@ -43,6 +46,14 @@ struct Sweep: ParsableCommand {
     // silently replacing the first (a sweep varies one key of one policy).
     @Option(name: .customLong("policy"), help: ArgumentHelp("The policy, with any fixed parameters (not the varied one); once.", valueName: "spec"))
     var policies: [String]
+
+    @Option(name: .customLong("server"), help: ArgumentHelp(
+        "The server every limit runs on, NAME[:key=value,...] (default redis-7.4); once.", valueName: "server"))
+    var servers: [String] = []
+
+    @Option(name: .customLong("engine"), help: ArgumentHelp(
+        "lua5.4 (default) or lua5.1 (the servers' own Lua, in the server's environment); once.", valueName: "engine"))
+    var engines: [LuaEngine] = []
 
     @Option(name: .customLong("vary"), help: ArgumentHelp("KEY=FROM..TO (log-spaced) or KEY=V1,V2,...; once.", valueName: "key=range"))
     var varies: [String]
@@ -87,14 +98,22 @@ struct Sweep: ParsableCommand {
     var progress: Bool?
 
     /// The one value of an option a sweep takes once.
-    static func once(_ values: [String], _ option: String, _ why: String) -> String {
-        guard let first = values.first else { fail("sweep needs \(option)", code: 64) }
+    static func once(_ values: [String], _ option: String, _ why: String, orDefault fallback: String? = nil) -> String {
+        guard let first = values.first ?? fallback else { fail("sweep needs \(option)", code: 64) }
         if values.count > 1 { fail("\(option) given \(values.count) times: sweep takes one (\(why))", code: 64) }
         return first
     }
 
     func run() throws {
-        let policy = Self.once(policies, "--policy", "it sweeps one policy; replay compares several")
+        let server = Self.once(servers, "--server", "it sweeps one server; run a sweep for each", orDefault: ServerRegistry.policyOnlyServer)
+        if engines.count > 1 { fail("--engine given \(engines.count) times: sweep takes one (replay compares several)", code: 64) }
+        let policy: String
+        if policies.isEmpty {
+            // No --policy: the server's own rule is the one swept.
+            do { policy = try ServerRegistry.builtIn.configuration(server).defaultPolicy } catch { fail(error.description, code: 64) }
+        } else {
+            policy = Self.once(policies, "--policy", "it sweeps one policy; replay compares several")
+        }
         let vary = Self.once(varies, "--vary", "it varies one parameter; run a sweep for each")
         let spec: SweepSpec
         do {
@@ -102,7 +121,8 @@ struct Sweep: ParsableCommand {
             var targets: [SweepTarget] = []
             for list in targetLists { targets += try SweepTarget.parseList(list) }
             guard replays >= 2 else { throw PolicySpecError("--replays must be at least 2") }
-            spec = SweepSpec(policy: policy, key: key, values: values, targets: targets, maxReplays: replays)
+            _ = try ServerRegistry.builtIn.configuration(server)
+            spec = SweepSpec(policy: policy, key: key, values: values, targets: targets, maxReplays: replays, server: server)
         } catch let e as PolicySpecError {
             fail(e.description, code: 64)
         } catch {
@@ -113,7 +133,8 @@ struct Sweep: ParsableCommand {
         let warmup = warmup.resolved()
         let sweeper = Sweeper(spec: spec, options: ReplayOptions(reader: TraceReaderOptions(skipInvalid: skipInvalid, parseThreads: reading.resolvedThreads()),
                                                                  clients: clients.clients, recordedRecoveries: clients.recorded,
-                                                                 scripts: clients.scripts, warmup: warmup))
+                                                                 scripts: clients.scripts, engines: engines.isEmpty ? [.lua54] : engines,
+                                                                 warmup: warmup))
         if skipInvalid { sweeper.onInvalidLine = invalidLineReporter() }
         let meter = ProgressMeter(enabled: progress ?? Stderr.isTerminal)
         sweeper.onProgress = { p in meter.update { elapsed in Self.progressLine(p, elapsed: elapsed) } }

@@ -238,3 +238,10 @@ func parseMaxBodyBytes(_ text: String) -> Int {
     }
     return bytes
 }
+
+/// A `redis.conf` setting once given as a global flag, now a parameter of each
+/// server (`ServerProfile.parameters`): refused with the spelling that works.
+func refuseServerSetting(_ key: String) -> Never {
+    fail("--\(key) is a setting of each server now: --server NAME:\(key)=yes|no "
+         + "(e.g. --server redis-7.4:\(key)=yes; 'scriptsim servers' shows each server's default)", code: 64)
+}

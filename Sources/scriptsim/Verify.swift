@@ -10,9 +10,9 @@ struct Verify: ParsableCommand {
             Sends the trace to the server the way the replay models clients (pipelined; \
             recorded recoveries folded; after a NOSCRIPT the --client's own recovery at once, \
             EVAL or SCRIPT LOAD + EVALSHA, when it holds the body and is outside MULTI), reads the server's INFO, replays the same trace in the \
-            simulator under the policy that models that server (Redis before 7.4: \
-            unbounded; Redis 7.4+: eval-lru; Valkey 8+: eval-lru:promote-on-load=yes; \
-            --policy overrides), and compares cached scripts, evicted scripts, NOSCRIPT \
+            simulator as the server profile its INFO names (version and mem_allocator; \
+            'scriptsim servers' lists them; --profile NAME picks another, --policy puts another \
+            eviction rule in its place), and compares cached scripts, evicted scripts, NOSCRIPT \
             replies, recoveries by kind, NOSCRIPT errors the application saw and the set of \
             scripts that failed to compile. Memory: after the trace verify reads INFO, sends \
             one full-collection script and reads INFO again; with --engine lua5.1 (the default, \
@@ -42,6 +42,10 @@ struct Verify: ParsableCommand {
 
     @Option(name: .customLong("policy"), help: ArgumentHelp("Simulate this policy instead of the server's own.", valueName: "spec"))
     var policy: String?
+
+    @Option(name: .customLong("profile"), help: ArgumentHelp(
+        "Simulate this server profile, NAME[:key=value,...], instead of the one INFO names.", valueName: "server"))
+    var profile: String?
 
     @OptionGroup(title: "Client model")
     var client: ClientOptions
@@ -81,7 +85,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let clients = client.resolved(single: true)
-        let options = VerifyOptions(policy: policy, timeout: timeout, requireEmpty: server != nil,
+        let options = VerifyOptions(policy: policy, profile: profile, timeout: timeout, requireEmpty: server != nil,
                                     reader: TraceReaderOptions(skipInvalid: skipInvalid), client: clients.clients[0],
                                     recordedRecoveries: clients.recorded, scripts: clients.scripts, engine: engine)
         var authenticated = options

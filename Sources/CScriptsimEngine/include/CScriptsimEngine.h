@@ -255,18 +255,35 @@ int64_t csim_lua_gc_count_bytes(lua_State *L);
 /* Loads and binds liblua5.1 once. 0 on success; otherwise 1 with the reason in msg. */
 int csim_lua51_bind(char *msg, size_t cap);
 
-/* The server whose Lua environment a 5.1 VM is built like. */
+/* The family of server whose Lua environment a 5.1 VM is built like: Redis's
+ * eval.c (error handler a global function, scripts under "f_<sha>") or Valkey
+ * 9's Lua engine module (handler in the registry, the run context set while
+ * the libraries load). */
 enum {
-    CSIM_SERVER_REDIS70 = 0,  /* Redis 7.0 / 7.2 */
-    CSIM_SERVER_REDIS74 = 1,  /* Redis 7.4 / 8.0 */
-    CSIM_SERVER_VALKEY = 2    /* Valkey 8 / 9 */
+    CSIM_SERVER_REDIS = 0,
+    CSIM_SERVER_VALKEY = 1
 };
 
-/* A 5.1 state on the given allocator, with the environment `server` builds
- * before its first script (libraries, the redis table, globals protection,
- * error handler). Functions a script would call are stubs that raise if
- * ever called; nothing is ever run. NULL when the state cannot be made. */
-lua_State *csim_lua51_open(csim_alloc_ctx *ctx, int server);
+/* Everything a server version's Lua environment differs in, as its profile
+ * (Sources/ScriptSim/Servers) states it: the C side holds no server fact. */
+typedef struct {
+    int family;                  /* CSIM_SERVER_REDIS or CSIM_SERVER_VALKEY */
+    int insecure_api;            /* getfenv, setfenv and newproxy on the allow list */
+    int os_library;              /* the os library (os.clock): Redis 7.4+, Valkey */
+    int basic_type_protection;   /* luaSetTableProtectionForBasicTypes runs at init */
+    int server_table;            /* Valkey's `server` table (aliased as `redis`, VALKEY_VERSION, SERVER_NAME) */
+    const char *redis_version;   /* redis.REDIS_VERSION ("7.2.4" on Valkey) */
+    int redis_version_num;       /* redis.REDIS_VERSION_NUM, 0x00MMmmpp */
+    const char *valkey_version;  /* server.VALKEY_VERSION (Valkey only) */
+    int valkey_version_num;
+} csim_server_env;
+
+/* A 5.1 state on the given allocator, with the environment `env` describes,
+ * as the server builds it before its first script (libraries, the redis
+ * table, globals protection, error handler). Functions a script would call
+ * are stubs that raise if ever called; nothing is ever run. `env` is read
+ * only during the call. NULL when the state cannot be made. */
+lua_State *csim_lua51_open(csim_alloc_ctx *ctx, const csim_server_env *env);
 void csim_lua51_close(lua_State *L);
 
 /* As csim_lua_compile, keyed by the registry string `key` ("f_<sha>", Redis);

@@ -107,7 +107,7 @@ public struct TemplateStats: Equatable, Sendable {
     public var evalBodies: Int
     /// Of the trace's distinct EVAL bodies, the share that are this template's.
     public var shareOfEvalBodies: Double
-    /// What the server's script dict holds for them (Redis 7.4 layout), summed.
+    /// What the analyzed server's script dict holds for them (its layout), summed.
     public var scriptBytes: Int
     /// VM bytes each compiled body keeps (measured on the engine), summed.
     public var vmBytes: Int

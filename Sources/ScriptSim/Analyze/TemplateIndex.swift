@@ -23,8 +23,14 @@ final class TemplateIndex {
     private(set) var untokenized = ProblemBodies()
     static let maxExamples = 5
 
-    init(engine: LuaEngine) throws(EngineError) {
-        meter = try ScriptCostMeter(engine: engine)
+    /// The analyzed server's shebang rules and script layout.
+    let shebang: Shebang.Dialect
+    let scriptMemory: RedisScriptMemory
+
+    init(engine: LuaEngine, server: ServerProfile) throws(EngineError) {
+        meter = try ScriptCostMeter(engine: engine, server: server.lua)
+        shebang = server.shebang
+        scriptMemory = RedisScriptMemory(layout: server.layout)
     }
 
     /// The script a call of `id` goes to when every template is one script.
@@ -46,7 +52,7 @@ final class TemplateIndex {
         classified[i] = true
         catalog.withBody(id) { body in
             let code: UnsafeBufferPointer<UInt8>
-            switch Shebang.codeOffset(body) {
+            switch Shebang.codeOffset(body, dialect: shebang) {
             case .failure(let e):
                 note(&compileFailures, id, catalog, EngineError.invalidShebang(sha: catalog.shaHex(id), message: e.message).description)
                 return

@@ -22,7 +22,7 @@ extension TemplateIndex {
             let i = Int(id)
             calls += tallies.calls[i]
             if tallies.sentWithEval[i] { evalBodies += 1 }
-            scriptBytes += catalog.redisBytes(id)
+            scriptBytes += scriptMemory.entryBytes(length: catalog.bodyLength(id))
             vm += vmBytes[i]
             keys = max(keys, tallies.maxKeys[i])
             args = max(args, tallies.maxArgs[i])

@@ -4,14 +4,17 @@ import Foundation
 public struct AnalyzeOptions: Sendable {
     /// Reader limits, client model, `--scripts`, engine (the first of `engines`).
     public var replay = ReplayOptions()
-    /// The policy of the what-if (Redis 7.4's LRU by default).
-    public var policy = "eval-lru"
+    /// The policy of the what-if (nil: the server's own rule).
+    public var policy: String?
+    /// The server of the what-if, `NAME[:key=value]` (Redis 7.4 by default).
+    public var server = ServerRegistry.policyOnlyServer
     /// Connections listed by events (MONITOR input).
     public var topConnections = 10
 
-    public init(replay: ReplayOptions = ReplayOptions(), policy: String = "eval-lru") {
+    public init(replay: ReplayOptions = ReplayOptions(), policy: String? = nil, server: String = ServerRegistry.policyOnlyServer) {
         self.replay = replay
         self.policy = policy
+        self.server = server
     }
 
     var engine: LuaEngine { replay.engines.first ?? .lua54 }
@@ -22,24 +25,26 @@ public struct AnalyzeOptions: Sendable {
 /// memory the cache would have if each template were sent as one script.
 public final class TraceAnalyzer {
     public let options: AnalyzeOptions
-    let configuration: PolicyConfiguration
+    let configuration: RunConfiguration
     public var onInvalidLine: ((TraceError) -> Void)?
     public var onProgress: ((ReplayProgress) -> Void)?
 
     /// Checks the what-if policy up front, so a typo fails before any trace is read.
     public init(options: AnalyzeOptions = AnalyzeOptions(), registry: PolicyRegistry = .builtIn) throws(PolicySpecError) {
         self.options = options
-        configuration = try registry.configuration(options.policy)
+        let server = try ServerRegistry.builtIn.configuration(options.server)
+        configuration = RunConfiguration(server: server, policy: try registry.configuration(options.policy ?? server.defaultPolicy),
+                                         policyIsServers: options.policy == nil)
     }
 
     public func analyze(path: String) throws -> AnalyzeReport {
-        let catalog = try ScriptCatalog(measureCosts: configuration.makePolicy().needsScriptCost)
+        let catalog = try ScriptCatalog(measureCosts: configuration.policy.makePolicy().needsScriptCost)
         let client = options.replay.clients.first ?? ClientChoice(.auto)
-        let asSent = try PolicyReplay(configuration: configuration, catalog: catalog, client: client, flush: options.replay.flush,
+        let asSent = try PolicyReplay(run: configuration, catalog: catalog, client: client, flush: options.replay.flush,
                                       engine: options.engine)
-        let parameterised = try PolicyReplay(configuration: configuration, catalog: catalog, client: client,
+        let parameterised = try PolicyReplay(run: configuration, catalog: catalog, client: client,
                                              flush: options.replay.flush, engine: options.engine)
-        let index = try TemplateIndex(engine: options.engine)
+        let index = try TemplateIndex(engine: options.engine, server: configuration.server.profile)
         var tallies = ScriptTallies()
         var reuse = ReuseDistance()
         // Reuse distances as a histogram: a distance is below the distinct scripts,

@@ -33,47 +33,31 @@ public enum ScriptAllocator: Sendable {
     }
 }
 
-/// What the server version a policy models does beyond its eviction rule:
-/// how it lays out one cached script in memory (the script-bytes figure,
-/// `used_memory_scripts_eval`), when it ticks the Lua GC, and how it reads a
-/// script's shebang.
+/// How a server version lays out one cached script in memory: what its
+/// script-bytes figure (`used_memory_scripts_eval`) counts. Each server
+/// profile (`ServerProfile.layout`) holds its own.
 public struct ScriptEntryLayout: Equatable, Sendable {
-    /// `sizeof(luaScript)`: 24 in 7.4+ (flags, body, LRU node), 16 in 7.2.
+    /// `sizeof(luaScript)`: 24 in Redis 7.4+ (flags, body, LRU node), 16 in 7.2;
+    /// Valkey's `evalScript` is 40.
     public var entryStructBytes: Int
     /// Whether an LRU list node (24 bytes) is counted for each EVAL-origin script.
     public var countsListNodes: Bool
     /// Whether the SHA→script dict shrinks on delete (7.4+).
     public var dictShrinksOnDelete: Bool
-    /// Redis 7.4+ also ticks the GC after each script it creates and each
-    /// compile failure (`luaGC` in `luaCreateFunction`, #13407); Redis 7.0/7.2
-    /// and Valkey tick only when a script runs (`luaCallFunction`).
-    public var gcTicksOnCreate: Bool
-    /// Valkey 9's scripting engines read the shebang's engine name in any case
-    /// and answer "Could not find scripting engine" for another.
-    public var valkeyShebang: Bool
+    /// Valkey 9's string objects (bodies embedded up to 116 bytes) and sds
+    /// (`sdsAllocSize`), rather than Redis's.
+    public var valkeyStrings: Bool
     /// Whose size classes the script-bytes figure uses.
     public var allocator: ScriptAllocator
 
     public init(entryStructBytes: Int, countsListNodes: Bool, dictShrinksOnDelete: Bool,
-                gcTicksOnCreate: Bool = true, valkeyShebang: Bool = false, allocator: ScriptAllocator = .bundledJemalloc) {
+                valkeyStrings: Bool = false, allocator: ScriptAllocator = .bundledJemalloc) {
         self.entryStructBytes = entryStructBytes
         self.countsListNodes = countsListNodes
         self.dictShrinksOnDelete = dictShrinksOnDelete
-        self.gcTicksOnCreate = gcTicksOnCreate
-        self.valkeyShebang = valkeyShebang
+        self.valkeyStrings = valkeyStrings
         self.allocator = allocator
     }
-
-    /// Redis 7.4 and later.
-    public static let redis74 = ScriptEntryLayout(entryStructBytes: 24, countsListNodes: true, dictShrinksOnDelete: true)
-    /// Redis 7.0 / 7.2, as Debian packages it (system jemalloc).
-    public static let redis72 = ScriptEntryLayout(entryStructBytes: 16, countsListNodes: false, dictShrinksOnDelete: false,
-                                                  gcTicksOnCreate: false, allocator: .systemJemalloc)
-    /// Valkey 8+ (promote-on-load), as Valkey 9 behaves: a 40-byte `evalScript`,
-    /// strings as Valkey 9 lays them out, sized by its bundled jemalloc (what
-    /// `make` builds by default; `sized(by: .glibc)` for a `malloc=libc` build).
-    public static let valkey = ScriptEntryLayout(entryStructBytes: 40, countsListNodes: true, dictShrinksOnDelete: true,
-                                                 gcTicksOnCreate: false, valkeyShebang: true, allocator: .bundledJemalloc)
 
     /// The same server built with another allocator.
     public func sized(by allocator: ScriptAllocator) -> ScriptEntryLayout {
@@ -81,18 +65,10 @@ public struct ScriptEntryLayout: Equatable, Sendable {
         layout.allocator = allocator
         return layout
     }
-
-    /// Valkey 9's string objects (bodies embedded up to 116 bytes) and sds
-    /// (`sdsAllocSize`), rather than Redis's: they come with its shebang rules.
-    var valkeyStrings: Bool { valkeyShebang }
-
-    var shebangDialect: Shebang.Dialect { valkeyShebang ? .valkey : .redis }
-
-    /// The Lua environment a 5.1 VM of this server is built with.
-    var environment: ServerEnvironment { valkeyShebang ? .valkey : gcTicksOnCreate ? .redis74 : .redis70 }
 }
 
-/// An eviction policy for the script cache.
+/// An eviction policy for the script cache: the eviction rule alone. What
+/// else a server does (layout, GC, Lua environment) is its `ServerProfile`'s.
 ///
 /// The replay owns the cache contents (which scripts are compiled in the VM)
 /// and asks the policy only what a server's script cache decides: which
@@ -105,9 +81,6 @@ public struct ScriptEntryLayout: Equatable, Sendable {
 /// To add a policy: conform to this protocol, then `register` a
 /// `PolicyRegistry.Entry` for it (docs/policies.md shows both).
 public protocol CachePolicy: AnyObject {
-    /// Memory layout of an entry in the server this policy models (default: Redis 7.4).
-    var entryLayout: ScriptEntryLayout { get }
-
     /// Whether `created` needs each script's measured cost (byte budgets).
     /// Measuring costs one extra compile per distinct script, so only
     /// policies that use it ask (default: false, and `cost` is 0).
@@ -129,14 +102,23 @@ public protocol CachePolicy: AnyObject {
     /// SCRIPT FLUSH: every script is gone.
     func removeAll()
 
+    /// Whether `evictForMemory` can name victims: a server's memory limit on
+    /// EVAL scripts (Valkey 9.2's `maxmemory-scripts`) needs a policy with an order.
+    var evictsForMemory: Bool { get }
+
+    /// The EVAL script to evict next for a server's memory limit (least
+    /// recently used first), taken out of the policy's bookkeeping; nil when none is left.
+    func evictForMemory() -> ScriptID?
+
     /// End of trace: what is wrong with the policy's own bookkeeping, given how
     /// many scripts of each origin the replay holds (empty when sound).
     func invariantViolations(cachedEval: Int, cachedLoad: Int) -> [String]
 }
 
 public extension CachePolicy {
-    var entryLayout: ScriptEntryLayout { .redis74 }
     var needsScriptCost: Bool { false }
     func loadedAgain(_ script: ScriptID) -> Bool { false }
+    var evictsForMemory: Bool { false }
+    func evictForMemory() -> ScriptID? { nil }
     func invariantViolations(cachedEval: Int, cachedLoad: Int) -> [String] { [] }
 }

@@ -22,9 +22,6 @@ public final class EvalLRUPolicy: CachePolicy {
         self.promoteOnLoad = promoteOnLoad
     }
 
-    /// Redis 7.4+, or Valkey when it pins on load.
-    public var entryLayout: ScriptEntryLayout { promoteOnLoad ? .valkey : .redis74 }
-
     public func created(_ script: ScriptID, origin: ScriptOrigin, cost: Int, victims: inout [ScriptID]) -> Bool {
         guard origin == .eval else { return true }
         while list.count >= entries, let oldest = list.removeFirst() {
@@ -43,6 +40,9 @@ public final class EvalLRUPolicy: CachePolicy {
     }
 
     public func removeAll() { list.removeAll() }
+
+    public var evictsForMemory: Bool { true }
+    public func evictForMemory() -> ScriptID? { list.removeFirst() }
 
     public func invariantViolations(cachedEval: Int, cachedLoad: Int) -> [String] {
         var out: [String] = []
@@ -65,6 +65,5 @@ public final class EvalLRUPolicy: CachePolicy {
                   help: "yes: SCRIPT LOAD of a cached EVAL script pins it (Valkey 8.0); no: it stays evictable (Redis)"),
         ],
         evicting: true,
-        defaultRuns: ["eval-lru", "eval-lru:promote-on-load=yes"],
         make: { args in EvalLRUPolicy(entries: args.count("entries")!, promoteOnLoad: args.flag("promote-on-load")) })
 }

@@ -42,6 +42,9 @@ public final class PinnedLoadedPolicy: CachePolicy {
 
     public func removeAll() { lru.removeAll() }
 
+    public var evictsForMemory: Bool { true }
+    public func evictForMemory() -> ScriptID? { lru.evictOldest() }
+
     public func invariantViolations(cachedEval: Int, cachedLoad: Int) -> [String] {
         var out = lru.consistencyProblems
         if let entries, lru.count > entries { out.append("holds \(lru.count) EVAL scripts, above entries=\(entries)") }

@@ -74,14 +74,11 @@ public struct PolicyRegistry: Sendable {
         public var parameters: [Parameter]
         /// Evicting policies also take the admission parameters (`admit`, `window`).
         public var evicting: Bool
-        /// Specs run when the user names no policy (the servers this family models).
-        public var defaultRuns: [String]
         /// A rule between parameters; returns the problem, or nil.
         public var validate: @Sendable (Arguments) -> String?
         public var make: @Sendable (Arguments) -> any CachePolicy
 
         public init(name: String, summary: String, models: String, parameters: [Parameter], evicting: Bool,
-                    defaultRuns: [String] = [],
                     validate: @escaping @Sendable (Arguments) -> String? = { _ in nil },
                     make: @escaping @Sendable (Arguments) -> any CachePolicy) {
             self.name = name
@@ -89,7 +86,6 @@ public struct PolicyRegistry: Sendable {
             self.models = models
             self.parameters = parameters
             self.evicting = evicting
-            self.defaultRuns = defaultRuns
             self.validate = validate
             self.make = make
         }
@@ -130,12 +126,6 @@ public struct PolicyRegistry: Sendable {
         }.joined(separator: ", ")
     }
 
-    /// What runs when no policy is named: every real server the built-in
-    /// families model, side by side (Redis 7.2, Redis 7.4, Valkey 8).
-    public func defaultConfigurations() -> [PolicyConfiguration] {
-        entries.flatMap(\.defaultRuns).compactMap { try? configuration($0) }
-    }
-
     /// Parses and checks `text`, filling in defaults.
     public func parse(_ text: String) throws(PolicySpecError) -> PolicySpec {
         try configuration(text).spec
@@ -143,52 +133,19 @@ public struct PolicyRegistry: Sendable {
 
     /// Parses `text` into something a replay can run.
     public func configuration(_ text: String) throws(PolicySpecError) -> PolicyConfiguration {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let name: Substring, rest: Substring?
-        if let colon = trimmed.firstIndex(of: ":") {
-            name = trimmed[..<colon]
-            rest = trimmed[trimmed.index(after: colon)...]
-        } else {
-            name = trimmed[...]
-            rest = nil
-        }
+        let (name, rest) = Self.splitSpec(text)
         guard let entry = entries.first(where: { $0.name == name.lowercased() }) else {
             let hint = NearestName.hint(for: String(name), among: entries.map(\.name))
             throw PolicySpecError("unknown policy '\(name)'\(hint); valid policies: \(usageList)")
         }
-        var given: [String: String] = [:]
-        if let rest {
-            guard !rest.isEmpty else { throw PolicySpecError("policy '\(entry.name)': nothing after ':'; expected key=value") }
-            for pair in rest.split(separator: ",", omittingEmptySubsequences: false) {
-                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard kv.count == 2, !kv[0].isEmpty else {
-                    throw PolicySpecError("policy '\(entry.name)': '\(pair)' is not key=value")
-                }
-                let key = kv[0].lowercased()
-                guard entry.allParameters.contains(where: { $0.key == key }) else {
-                    let valid = entry.allParameters.isEmpty ? "it takes no parameters"
-                        : "valid: " + entry.allParameters.map(\.key).joined(separator: ", ")
-                    let hint = NearestName.hint(for: String(kv[0]), among: entry.allParameters.map(\.key))
-                    throw PolicySpecError("policy '\(entry.name)': unknown parameter '\(kv[0])'\(hint); \(valid)")
-                }
-                guard given[key] == nil else {
-                    throw PolicySpecError("policy '\(entry.name)': parameter '\(key)' given twice")
-                }
-                given[key] = String(kv[1])
-            }
-        }
-        let args = try arguments(for: entry, given: given)
+        let given = try Self.keyValues(rest, of: "policy '\(entry.name)'", accepted: entry.allParameters)
+        let args = try Self.arguments(entry.allParameters, given: given, of: "policy '\(entry.name)'")
         if let problem = entry.validate(args) { throw PolicySpecError("policy '\(entry.name)' \(problem)") }
         let secondHit = entry.evicting && args.word("admit") == "second-hit"
         if entry.evicting, !secondHit, given["window"] != nil {
             throw PolicySpecError("policy '\(entry.name)': window applies only with admit=second-hit")
         }
-        var canonical: [(key: String, value: String)] = []
-        for p in entry.parameters {
-            let number = args.counts[p.key].map { p.kind == .bytes ? ByteSize.format($0) : String($0) }
-            guard let value = number ?? args.words[p.key] else { continue }
-            if p.alwaysShown || value != p.defaultValue { canonical.append((p.key, value)) }
-        }
+        var canonical = Self.canonical(entry.parameters, args)
         let window = args.count("window") ?? 1000
         let admission: @Sendable () -> any AdmissionFilter
         if secondHit {
@@ -202,38 +159,80 @@ public struct PolicyRegistry: Sendable {
                                    makePolicy: { make(args) }, makeAdmission: admission)
     }
 
-    private func arguments(for entry: Entry, given: [String: String]) throws(PolicySpecError) -> Arguments {
+    /// `NAME[:rest]` split at the first colon (shared with `ServerRegistry`).
+    static func splitSpec(_ text: String) -> (name: Substring, rest: Substring?) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let colon = trimmed.firstIndex(of: ":") else { return (trimmed[...], nil) }
+        return (trimmed[..<colon], trimmed[trimmed.index(after: colon)...])
+    }
+
+    /// `key=value,...` checked against `accepted`; `owner` names what takes them in messages.
+    static func keyValues(_ rest: Substring?, of owner: String, accepted: [Parameter]) throws(PolicySpecError) -> [String: String] {
+        var given: [String: String] = [:]
+        guard let rest else { return given }
+        guard !rest.isEmpty else { throw PolicySpecError("\(owner): nothing after ':'; expected key=value") }
+        for pair in rest.split(separator: ",", omittingEmptySubsequences: false) {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard kv.count == 2, !kv[0].isEmpty else {
+                throw PolicySpecError("\(owner): '\(pair)' is not key=value")
+            }
+            let key = kv[0].lowercased()
+            guard accepted.contains(where: { $0.key == key }) else {
+                let valid = accepted.isEmpty ? "it takes no parameters" : "valid: " + accepted.map(\.key).joined(separator: ", ")
+                let hint = NearestName.hint(for: String(kv[0]), among: accepted.map(\.key))
+                throw PolicySpecError("\(owner): unknown parameter '\(kv[0])'\(hint); \(valid)")
+            }
+            guard given[key] == nil else { throw PolicySpecError("\(owner): parameter '\(key)' given twice") }
+            given[key] = String(kv[1])
+        }
+        return given
+    }
+
+    /// Typed values of `parameters`, defaults filled in.
+    static func arguments(_ parameters: [Parameter], given: [String: String], of owner: String) throws(PolicySpecError) -> Arguments {
         var args = Arguments()
-        for p in entry.allParameters {
+        for p in parameters {
             guard let raw = given[p.key] ?? p.defaultValue else {
-                if p.required { throw PolicySpecError("policy '\(entry.name)' needs \(p.key)=\(p.valueHint) (\(p.help))") }
+                if p.required { throw PolicySpecError("\(owner) needs \(p.key)=\(p.valueHint) (\(p.help))") }
                 continue
             }
             switch p.kind {
             case .count:
                 guard let n = Int(raw), n >= 1 else {
-                    throw PolicySpecError("policy '\(entry.name)': \(p.key) must be a whole number of at least 1, got '\(raw)'")
+                    throw PolicySpecError("\(owner): \(p.key) must be a whole number of at least 1, got '\(raw)'")
                 }
                 args.counts[p.key] = n
             case .bytes:
                 guard let n = ByteSize.parse(raw), n >= 1 else {
-                    throw PolicySpecError("policy '\(entry.name)': \(p.key) \(ByteSize.problem(raw) ?? "is not a size"), got '\(raw)'")
+                    throw PolicySpecError("\(owner): \(p.key) \(ByteSize.problem(raw) ?? "is not a size"), got '\(raw)'")
                 }
                 args.counts[p.key] = n
             case .flag:
                 let v = raw.lowercased()
                 guard v == "yes" || v == "no" else {
-                    throw PolicySpecError("policy '\(entry.name)': \(p.key) must be yes or no, got '\(raw)'")
+                    throw PolicySpecError("\(owner): \(p.key) must be yes or no, got '\(raw)'")
                 }
                 args.words[p.key] = v
             case .choice(let words):
                 let v = raw.lowercased()
                 guard words.contains(v) else {
-                    throw PolicySpecError("policy '\(entry.name)': \(p.key) must be one of \(words.joined(separator: ", ")), got '\(raw)'")
+                    throw PolicySpecError("\(owner): \(p.key) must be one of \(words.joined(separator: ", ")), got '\(raw)'")
                 }
                 args.words[p.key] = v
             }
         }
         return args
+    }
+
+    /// The canonical `key=value` list: parameters in declared order, those at
+    /// their default left out unless always shown.
+    static func canonical(_ parameters: [Parameter], _ args: Arguments) -> [(key: String, value: String)] {
+        var out: [(key: String, value: String)] = []
+        for p in parameters {
+            let number = args.counts[p.key].map { p.kind == .bytes ? ByteSize.format($0) : String($0) }
+            guard let value = number ?? args.words[p.key] else { continue }
+            if p.alwaysShown || value != p.defaultValue { out.append((p.key, value)) }
+        }
+        return out
     }
 }

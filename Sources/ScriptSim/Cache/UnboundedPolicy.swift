@@ -3,8 +3,6 @@
 /// "Executed scripts are guaranteed to be in the script cache of a given
 /// execution of a Redis instance forever" (Redis 7.2 documentation).
 public final class UnboundedPolicy: CachePolicy {
-    public var entryLayout: ScriptEntryLayout { .redis72 }
-
     public init() {}
 
     public func created(_ script: ScriptID, origin: ScriptOrigin, cost: Int, victims: inout [ScriptID]) -> Bool { true }
@@ -17,6 +15,5 @@ public final class UnboundedPolicy: CachePolicy {
         models: "Redis 7.0 and 7.2 (and every version before 7.4)",
         parameters: [],
         evicting: false,
-        defaultRuns: ["unbounded"],
         make: { _ in UnboundedPolicy() })
 }

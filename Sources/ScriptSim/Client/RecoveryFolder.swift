@@ -40,8 +40,9 @@ struct RecoveryFolder<Extra> {
 
     let fold: Bool
     let window: Int
-    /// The smallest EVAL list of any server that evicts (Redis 7.4+, Valkey 8+).
-    static var surelyCachedEvals: Int { 500 }
+    /// The smallest EVAL list of any built-in server that evicts (`ServerProfile.evalScriptLimit`:
+    /// 500 on Redis 7.4+ and Valkey 8+). A memory limit (Valkey 9.2's maxmemory-scripts) is not counted here.
+    static var surelyCachedEvals: Int { ServerRegistry.smallestEvalScriptLimit }
     /// The recording server's side, as far as the capture shows it: per script,
     /// the EVAL count when it was last surely cached, in flush generation `generation`.
     private var touched: [(evals: Int, generation: Int)] = []

@@ -10,19 +10,6 @@ public enum LuaEngine: String, CaseIterable, Sendable {
     case lua51 = "lua5.1"
 }
 
-/// The server whose Lua environment a 5.1 VM copies.
-public enum ServerEnvironment: Sendable {
-    case redis70, redis74, valkey
-
-    var code: Int32 {
-        switch self {
-        case .redis70: return Int32(CSIM_SERVER_REDIS70)
-        case .redis74: return Int32(CSIM_SERVER_REDIS74)
-        case .valkey: return Int32(CSIM_SERVER_VALKEY)
-        }
-    }
-}
-
 /// One Lua state allocating from an `VMAllocator` through its own explicit
 /// thread cache — Redis 7.4+'s `createLuaState`.
 ///
@@ -57,12 +44,12 @@ public final class LuaVM {
     private var owesQuietSteps: Bool { owesQuietGCSteps && engine == .lua54 }
 
     /// `owesQuietGCSteps`: false takes every GC step (tests compare the two).
-    public init(allocator: VMAllocator, engine: LuaEngine = .lua54, server: ServerEnvironment = .redis74,
+    public init(allocator: VMAllocator, engine: LuaEngine = .lua54, server: ServerEnvironment = ServerRegistry.fallbackProfile.lua,
                 owesQuietGCSteps: Bool = true) throws(EngineError) {
         self.allocator = allocator
         self.engine = engine
         self.owesQuietGCSteps = owesQuietGCSteps
-        usesRefs = server == .valkey
+        usesRefs = server.family == .valkey
         if engine == .lua51 {
             var reason = [CChar](repeating: 0, count: 256)
             guard csim_lua51_bind(&reason, reason.count) == 0 else { throw .engineUnavailable(String(cString: reason)) }
@@ -81,7 +68,8 @@ public final class LuaVM {
             kind: Int32(allocator.kind == .libc ? CSIM_ALLOC_GLIBC : CSIM_ALLOC_JEMALLOC),
             arena: arena, flags: allocator.arenaIndex == nil ? 0 : csim_mallocx_flags(arena, threadCache),
             live_bytes: 0, peak_bytes: 0, live_blocks: 0, changes: 0, shared: allocator.counter))
-        guard let L = engine == .lua51 ? csim_lua51_open(context, server.code) : csim_lua_open(context) else {
+        let context = self.context
+        guard let L = engine == .lua51 ? server.withCEnvironment({ csim_lua51_open(context, $0) }) : csim_lua_open(context) else {
             context.deallocate()
             if threadCache >= 0 { _ = csim_tcache_destroy(UInt32(threadCache)) }
             throw .stateCreationFailed

@@ -10,8 +10,8 @@ public final class ScriptCostMeter {
     private let vm: LuaVM
     private static let slot = LuaVM.slot(for: 0)
 
-    public init(engine: LuaEngine = .lua54) throws(EngineError) {
-        vm = try LuaVM(allocator: VMAllocator(), engine: engine)
+    public init(engine: LuaEngine = .lua54, server: ServerEnvironment = ServerRegistry.fallbackProfile.lua) throws(EngineError) {
+        vm = try LuaVM(allocator: VMAllocator(), engine: engine, server: server)
         // The first store grows the registry for the slot; do it once up front
         // so that no script is charged for it.
         _ = Array("return".utf8).withUnsafeBufferPointer { measure($0) }

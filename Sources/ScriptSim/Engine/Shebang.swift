@@ -4,12 +4,12 @@
 /// A script with an invalid shebang is refused before it is compiled, so it is
 /// never cached. A valid shebang line is not compiled, but its line feed is
 /// kept so that error line numbers match the user's.
-enum Shebang {
+public enum Shebang {
     /// Flags Redis knows (`scripts_flags_def` in src/script.c).
     static let knownFlags: Set<String> = ["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]
 
     /// How the modeled server reads the engine name.
-    enum Dialect: Sendable {
+    public enum Dialect: Sendable {
         /// Redis 7.0+ and Valkey 8.0: exactly `#!lua`, else "Unexpected engine in script shebang".
         case redis
         /// Valkey 9 (scripting engines): the name after `#!` in any case, else

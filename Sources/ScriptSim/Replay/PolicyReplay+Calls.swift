@@ -54,7 +54,7 @@ extension PolicyReplay {
 
     private func refusesReadOnly(_ id: ScriptID) -> Bool {
         catalog.withBody(id) { body in
-            guard case .success(let parsed) = Shebang.parse(body, dialect: server.shebangDialect) else { return false }
+            guard case .success(let parsed) = Shebang.parse(body, dialect: server.shebang) else { return false }
             return parsed.refusesReadOnly
         }
     }

@@ -9,7 +9,8 @@
 /// what the server's main thread does. The wait is not counted as replay time.
 extension PolicyReplay {
     /// SCRIPT FLUSH (`scriptingReset`): the old VM is released — closed here, or
-    /// above 64 scripts with ASYNC handed to the background closer — then a
+    /// above the server's lazy-free threshold with ASYNC handed to the
+    /// background closer (on servers that close it there) — then a
     /// fresh VM and an empty cache are ready at once. The time this holds the
     /// replay thread is the flush's pause.
     func flush(_ traced: FlushMode) throws(EngineError) {
@@ -18,21 +19,23 @@ extension PolicyReplay {
         sampleAllocator()
         let start = MonotonicClock.nanoseconds()
         let old = vm
-        let inBackground = flushOptions.closesInBackground(traced, scripts: cachedScripts)
+        let asynchronous = flushOptions.isAsynchronous(traced, lazyUserFlush: lazyUserFlush)
+            && cachedScripts > server.lazyfreeThreshold
+        // Redis 7.0 and 7.2 free only the dict in the background: lua_close runs on the main thread.
+        let inBackground = asynchronous && server.asyncFlushClosesVMInBackground
+        if asynchronous { result.flushesAsync += 1 } else { result.flushesSync += 1 }
         if inBackground {
             // The fresh VM first, then the handoff: the old and the new VM are both
             // held for a moment (as on the server), and the close never allocates
             // beside the fresh VM's creation.
-            result.flushesAsync += 1
-            vm = try LuaVM(allocator: allocator, engine: old.engine, server: server.environment, owesQuietGCSteps: old.owesQuietGCSteps)
+            vm = try LuaVM(allocator: allocator, engine: old.engine, server: server.lua, owesQuietGCSteps: old.owesQuietGCSteps)
             sampleAllocator()
             closer.close(old)
             closeInFlight = true
         } else {
-            result.flushesSync += 1
             old.close()
             if flushOptions.afterFlush == .purge { allocator.purge() }
-            vm = try LuaVM(allocator: allocator, engine: old.engine, server: server.environment, owesQuietGCSteps: old.owesQuietGCSteps)
+            vm = try LuaVM(allocator: allocator, engine: old.engine, server: server.lua, owesQuietGCSteps: old.owesQuietGCSteps)
         }
         _ = pauses.record(MonotonicClock.nanoseconds() - start)
         for i in origin.indices where origin[i] != 0 || evicted[i] {

@@ -69,6 +69,7 @@ extension PolicyResult {
         compiles -= before.compiles
         compileErrors -= before.compileErrors
         evictions -= before.evictions
+        memoryEvictions -= before.memoryEvictions
         evictedBytes -= before.evictedBytes
         admissionRejects -= before.admissionRejects
         oversizeRejects -= before.oversizeRejects

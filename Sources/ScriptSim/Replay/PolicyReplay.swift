@@ -16,8 +16,11 @@ final class PolicyReplay {
     let catalog: ScriptCatalog
     let allocator: VMAllocator
     let client: ClientModel
-    /// What the modeled server does beyond eviction (GC ticks, shebang, script bytes).
-    let server: ScriptEntryLayout
+    /// What the modeled server does beyond eviction (GC ticks, shebang, script bytes, flushes).
+    let server: ServerProfile
+    /// Its `lazyfree-lazy-user-flush`, and its `maxmemory-scripts` (nil: none).
+    let lazyUserFlush: Bool
+    let memoryLimit: Int?
     let flushOptions: FlushOptions
     let closer: BackgroundCloser
     var vm: LuaVM
@@ -41,7 +44,7 @@ final class PolicyReplay {
     var cachedEval = 0
     var cachedLoad = 0
     var memory: RedisScriptMemory
-    var gc = GCCadence()
+    var gc: GCCadence
     private var victims: [ScriptID] = []
     var compileNanoseconds: UInt64 = 0
     var recompileNanoseconds: UInt64 = 0
@@ -51,20 +54,26 @@ final class PolicyReplay {
     static let maxErrorExamples = 5
     static let maxFailedSHAs = 1000
 
-    init(configuration: PolicyConfiguration, catalog: ScriptCatalog, client: ClientChoice = ClientChoice(.evalFallback),
-         allocator kind: AllocatorKind = .arena, flush: FlushOptions = FlushOptions(), engine: LuaEngine = .lua54,
+    /// `allocator` nil: the one the server's Lua really uses (`ServerProfile.vmAllocator`).
+    init(run: RunConfiguration, catalog: ScriptCatalog, client: ClientChoice = ClientChoice(.evalFallback),
+         allocator chosen: AllocatorKind? = nil, flush: FlushOptions = FlushOptions(), engine: LuaEngine = .lua54,
          owesQuietGCSteps: Bool = true) throws(EngineError) {
-        policy = configuration.makePolicy()
-        admission = configuration.makeAdmission()
+        policy = run.policy.makePolicy()
+        admission = run.policy.makeAdmission()
         self.catalog = catalog
         self.client = client.model
+        server = run.server.profile
+        lazyUserFlush = run.server.lazyfreeLazyUserFlush
+        memoryLimit = run.server.evalScriptsMemoryLimit
         flushOptions = flush
         closer = BackgroundCloser(purgeAfterClose: flush.afterFlush == .purge)
+        let kind = chosen ?? server.vmAllocator
         allocator = try VMAllocator(kind: kind)
-        vm = try LuaVM(allocator: allocator, engine: engine, server: policy.entryLayout.environment, owesQuietGCSteps: owesQuietGCSteps)
-        server = policy.entryLayout
-        memory = RedisScriptMemory(layout: server)
-        result = PolicyResult(policy: configuration.spec.description)
+        vm = try LuaVM(allocator: allocator, engine: engine, server: server.lua, owesQuietGCSteps: owesQuietGCSteps)
+        memory = RedisScriptMemory(layout: server.layout)
+        gc = GCCadence(period: server.gcPeriod, stepKilobytes: server.gcStepKilobytes)
+        result = PolicyResult(policy: run.policy.spec.description)
+        result.server = run.server.spec.description
         result.allocator = kind.rawValue
         result.client = client.description
         result.engine = engine.rawValue
@@ -144,7 +153,7 @@ final class PolicyReplay {
     func create(_ id: ScriptID, as newOrigin: ScriptOrigin) throws(EngineError) -> Bool {
         var elapsed: UInt64 = 0
         let outcome: EngineError? = catalog.withBody(id) { body -> EngineError? in
-            switch Shebang.codeOffset(body, dialect: server.shebangDialect) {
+            switch Shebang.codeOffset(body, dialect: server.shebang) {
             case .failure(let e):
                 return .invalidShebang(sha: catalog.shaHex(id), message: e.message)
             case .success(let offset):
@@ -184,8 +193,11 @@ final class PolicyReplay {
             vm.drop(slot: LuaVM.slot(for: id))
             return true
         }
+        // The server's memory limit first, from the head of the policy's order
+        // (the new script is not in it yet); then the policy's own rule.
+        if newOrigin == .eval, let limit = memoryLimit { evictForMemory(adding: id, limit: limit) }
         victims.removeAll(keepingCapacity: true)
-        let keep = policy.created(id, origin: newOrigin, cost: policy.needsScriptCost ? catalog.cost(id) : 0, victims: &victims)
+        let keep = policy.created(id, origin: newOrigin, cost: policy.needsScriptCost ? cost(id) : 0, victims: &victims)
         for v in victims { evict(v) }
         guard keep else {
             result.oversizeRejects += 1
@@ -199,6 +211,22 @@ final class PolicyReplay {
         result.scriptBytesPeak = max(result.scriptBytesPeak, memory.total)
         return true
     }
+
+    /// Valkey 9.2's `maxmemory-scripts` (docs/servers.md): before an EVAL script
+    /// is added, EVAL scripts are evicted least recently used first while the
+    /// script bytes with it would exceed the limit; the new one is never evicted
+    /// (an oversized script stays, alone), SCRIPT LOAD scripts never.
+    private func evictForMemory(adding id: ScriptID, limit: Int) {
+        let bytes = memory.entryBytes(length: catalog.bodyLength(id))
+        while memory.total(adding: bytes, inList: true) > limit, let victim = policy.evictForMemory() {
+            evict(victim)
+            result.memoryEvictions += 1
+        }
+    }
+
+    /// What caching the script costs a byte budget: the VM bytes its compiled
+    /// function holds plus its key and body as this server stores them.
+    func cost(_ id: ScriptID) -> Int { catalog.vmCost(id) + memory.entryBytes(length: catalog.bodyLength(id)) }
 
     /// Redis's `luaDeleteFunction`: the registry entry goes, the bytes wait for the GC.
     private func evict(_ id: ScriptID) {

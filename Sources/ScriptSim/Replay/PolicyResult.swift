@@ -2,6 +2,8 @@
 /// keys (snake_case there), which are a stable contract.
 public struct PolicyResult: Equatable, Sendable {
     public var policy: String
+    /// The server profile the run modeled, as configured (`redis-7.4`, `valkey-9.2:maxmemory-scripts=4mb`).
+    public var server = ServerRegistry.policyOnlyServer
     /// The allocator the VMs used (`arena`, `arena-notcache`, `libc`).
     public var allocator = AllocatorKind.arena.rawValue
     public var evalHits = 0
@@ -29,6 +31,8 @@ public struct PolicyResult: Equatable, Sendable {
     /// SCRIPT LOAD commands the server received: the trace's and the client's recoveries.
     public var scriptLoads = 0
     public var flushes = 0
+    /// Evictions a server's memory limit made (Valkey 9.2's `maxmemory-scripts`), counted in `evictions` too.
+    public var memoryEvictions = 0
     /// Flushes whose old VM was closed on the replay thread / handed to the background closer.
     public var flushesSync = 0
     public var flushesAsync = 0

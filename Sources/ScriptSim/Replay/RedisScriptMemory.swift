@@ -112,9 +112,6 @@ struct RedisScriptMemory {
     /// One script's key and body, as `scripts_mem` counts them.
     func entryBytes(length n: Int) -> Int { shaBytes + bodyBytes(length: n) }
 
-    /// The same with Redis 7.4's classes, for byte budgets (server-independent).
-    static func bodyBytes(length n: Int) -> Int { RedisScriptMemory(layout: .redis74).bodyBytes(length: n) }
-
     let layout: ScriptEntryLayout
     private(set) var scriptBytes = 0
     private(set) var entries = 0
@@ -126,6 +123,13 @@ struct RedisScriptMemory {
     var total: Int {
         scriptBytes + entries * Self.dictEntryBytes + buckets * Self.bucketBytes
             + entries * layout.entryStructBytes + (layout.countsListNodes ? listNodes * Self.listNodeBytes : 0)
+    }
+
+    /// `total` once one more script of `bytes` is added (the dict may grow for it).
+    func total(adding bytes: Int, inList: Bool) -> Int {
+        var after = self
+        after.add(bytes: bytes, inList: inList)
+        return after.total
     }
 
     mutating func add(bytes: Int, inList: Bool) {

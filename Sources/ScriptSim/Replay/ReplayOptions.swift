@@ -3,11 +3,11 @@ import Foundation
 /// How SCRIPT FLUSH frees the old VM.
 public struct FlushOptions: Sendable {
     public enum Mode: String, CaseIterable, Sendable {
-        /// As each SCRIPT FLUSH line says (no argument: `lazyfreeLazyUserFlush`).
+        /// As each SCRIPT FLUSH line says (no argument: the server's `lazyfree-lazy-user-flush`).
         case asTraced = "as-traced"
         /// Every flush closes the old VM on the replay thread.
         case sync
-        /// Every flush hands the old VM to the background closer (above 64 scripts).
+        /// Every flush is ASYNC (in the background above the server's lazy-free threshold).
         case async
     }
     public enum AfterFlush: String, CaseIterable, Sendable {
@@ -17,34 +17,26 @@ public struct FlushOptions: Sendable {
         case purge
     }
     public var mode = Mode.asTraced
-    /// Redis's `lazyfree-lazy-user-flush`: what a SCRIPT FLUSH without argument does (Redis default: no).
-    public var lazyfreeLazyUserFlush = false
     public var afterFlush = AfterFlush.keep
 
-    public init(mode: Mode = .asTraced, lazyfreeLazyUserFlush: Bool = false, afterFlush: AfterFlush = .keep) {
+    public init(mode: Mode = .asTraced, afterFlush: AfterFlush = .keep) {
         self.mode = mode
-        self.lazyfreeLazyUserFlush = lazyfreeLazyUserFlush
         self.afterFlush = afterFlush
     }
 
-    /// Redis frees synchronously at or below this many scripts, even when asked for ASYNC
-    /// (`LAZYFREE_THRESHOLD` in src/lazyfree.c).
-    public static let lazyfreeThreshold = 64
-
-    /// Whether a flush of `mode` with `scripts` cached closes in the background.
-    func closesInBackground(_ traced: FlushMode, scripts: Int) -> Bool {
-        let async: Bool
+    /// Whether a flush the trace wrote as `traced` is asynchronous, on a server
+    /// whose `lazyfree-lazy-user-flush` is `lazyUserFlush` (the size threshold is the server's).
+    func isAsynchronous(_ traced: FlushMode, lazyUserFlush: Bool) -> Bool {
         switch mode {
-        case .sync: async = false
-        case .async: async = true
+        case .sync: return false
+        case .async: return true
         case .asTraced:
             switch traced {
-            case .sync: async = false
-            case .async: async = true
-            case .unspecified: async = lazyfreeLazyUserFlush
+            case .sync: return false
+            case .async: return true
+            case .unspecified: return lazyUserFlush
             }
         }
-        return async && scripts > Self.lazyfreeThreshold
     }
 }
 
@@ -61,7 +53,10 @@ public struct ReplayOptions: Sendable {
     /// Events handed to the policies at a time (bounded memory, one read for all policies).
     public var batchSize = 4096
     public var flush = FlushOptions()
-    /// Every policy runs once per allocator.
+    /// Every run once per allocator. Empty: each server's own
+    /// (`ServerProfile.vmAllocator`, `--allocator server`); the default is the
+    /// arena for every run, whose figures are exact and the same run to run
+    /// (glibc's depend on its heap's history, and its statistics are the process's).
     public var allocators: [AllocatorKind] = [.arena]
     /// Every policy runs once per engine.
     public var engines: [LuaEngine] = [.lua54]

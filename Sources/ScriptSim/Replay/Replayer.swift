@@ -61,7 +61,8 @@ public struct ReplayProgress: Sendable {
 /// same with its broadcast batches). The reader runs on a thread of its own, a
 /// batch ahead of the policies (`readEvents(pipelined:)`).
 public final class Replayer {
-    public let configurations: [PolicyConfiguration]
+    /// The simulated servers, in report order.
+    public let runs: [RunConfiguration]
     public let options: ReplayOptions
     /// Called for each malformed line skipped under `--skip-invalid`.
     public var onInvalidLine: ((TraceError) -> Void)?
@@ -77,29 +78,33 @@ public final class Replayer {
         for file in pendingOutputs { try file.commit() }
     }
 
-    /// Checks every spec up front, so a typo fails before any trace is read.
-    /// With no spec, every policy that runs with its defaults is replayed.
-    public init(policies: [String], registry: PolicyRegistry = .builtIn, options: ReplayOptions = ReplayOptions()) throws(PolicySpecError) {
-        var configurations: [PolicyConfiguration] = []
-        for p in policies { configurations.append(try registry.configuration(p)) }
-        self.configurations = policies.isEmpty ? registry.defaultConfigurations() : configurations
+    /// Checks every spec up front, so a typo fails before any trace is read:
+    /// each server with each policy (`ServerRegistry.runs` says which run).
+    public init(policies: [String], servers: [String] = [], registry: PolicyRegistry = .builtIn,
+                serverRegistry: ServerRegistry = .builtIn, options: ReplayOptions = ReplayOptions()) throws(PolicySpecError) {
+        runs = try serverRegistry.runs(servers: servers, policies: policies, policyRegistry: registry)
+        self.options = options
+    }
+
+    public init(runs: [RunConfiguration], options: ReplayOptions = ReplayOptions()) {
+        self.runs = runs
         self.options = options
     }
 
     /// Canonical specs of the policies, in report order.
-    public var policySpecs: [String] { configurations.map(\.spec.description) }
+    public var policySpecs: [String] { runs.map(\.policy.spec.description) }
 
     /// Replays the trace at `path` ("-" for standard input).
     public func replay(path: String) throws -> TraceReport {
         // Measure scripts only when a byte budget needs their sizes.
-        let catalog = try ScriptCatalog(measureCosts: configurations.contains { $0.makePolicy().needsScriptCost },
+        let catalog = try ScriptCatalog(measureCosts: runs.contains { $0.policy.makePolicy().needsScriptCost },
                                         internBySHA1: options.internBySHA1)
         var runs: [PolicyReplay] = []
-        for configuration in configurations {
+        for configuration in self.runs {
             for engine in options.engines {
-                for kind in options.allocators {
+                for kind in options.allocators.isEmpty ? [nil] : options.allocators.map(Optional.some) {
                     for client in options.clients {
-                        runs.append(try PolicyReplay(configuration: configuration, catalog: catalog, client: client,
+                        runs.append(try PolicyReplay(run: configuration, catalog: catalog, client: client,
                                                      allocator: kind, flush: options.flush, engine: engine,
                                                      owesQuietGCSteps: options.owesQuietGCSteps))
                     }
@@ -109,17 +114,13 @@ public final class Replayer {
         if options.warmup != nil { for run in runs { run.beginWarmup(end: nil) } }
         // Read here, not from the runs: their results change on their own threads.
         let rowLabels = runs.map {
-            TimelineRunLabel(policy: $0.result.policy, allocator: $0.result.allocator, engine: $0.result.engine, client: $0.result.client)
+            TimelineRunLabel(server: $0.result.server, policy: $0.result.policy, allocator: $0.result.allocator,
+                             engine: $0.result.engine, client: $0.result.client)
         }
         let timeline = try options.timeline.map { o throws(OutputError) in try TimelineWriter(path: o.path, runs: rowLabels) }
         let keepRows = options.timeline?.keepRows ?? true
-        var series = runs.map { run in
-            var label = run.result.policy
-            if options.engines.count > 1 { label += " [\(run.result.engine)]" }
-            if options.allocators.count > 1 { label += " [\(run.result.allocator)]" }
-            if options.clients.count > 1 { label += " [\(run.result.client)]" }
-            return TimelineSeries(label: label, points: [])
-        }
+        let started = runs.map(\.result)
+        var series = started.map { TimelineSeries(label: $0.runName(among: started), points: []) }
         var events = 0
         // The timestamp of the previous batch's last event (a sample due before
         // a batch's first event shows that event).

@@ -26,8 +26,6 @@ public final class ScriptCatalog {
         /// Script body, once seen with EVAL or SCRIPT LOAD (in `arena`).
         var body: UnsafePointer<UInt8>?
         var bodyCount: Int
-        /// Bytes Redis's `used_memory_scripts_eval` counts for this script's SHA key and body.
-        var redisBytes: Int
         /// VM bytes the compiled function holds (0 if it does not compile).
         var vmBytes: Int
         /// Whether the body compiles (shebang included): false also while the body is unknown.
@@ -35,11 +33,10 @@ public final class ScriptCatalog {
         /// Whether a trace line sent the body (the summary counts those, not `--scripts` bodies).
         var sentInTrace = false
 
-        init(sha: SHA1Key, redisBytes: Int = RedisScriptMemory.shaKeyBytes) {
+        init(sha: SHA1Key) {
             self.sha = sha
             body = nil
             bodyCount = 0
-            self.redisBytes = redisBytes
             vmBytes = 0
             compiles = false
         }
@@ -160,17 +157,13 @@ public final class ScriptCatalog {
 
     public func shaHex(_ id: ScriptID) -> String { entries.pointer(Int(id)).pointee.sha.hex }
 
-    func redisBytes(_ id: ScriptID) -> Int { entries.pointer(Int(id)).pointee.redisBytes }
-
     /// Length of the script's body (0 while unknown).
     func bodyLength(_ id: ScriptID) -> Int { entries.pointer(Int(id)).pointee.bodyCount }
 
-    /// What caching the script costs: its measured VM bytes plus its key and
-    /// body as Redis stores them. Byte budgets use it.
-    func cost(_ id: ScriptID) -> Int {
-        let e = entries.pointer(Int(id))
-        return e.pointee.redisBytes + e.pointee.vmBytes
-    }
+    /// The VM bytes its compiled function holds, measured on Lua 5.4 (0 when it
+    /// does not compile). A byte budget adds the key and body as its server
+    /// stores them (`PolicyReplay.cost`).
+    func vmCost(_ id: ScriptID) -> Int { entries.pointer(Int(id)).pointee.vmBytes }
 
     /// Calls `body` with the script's bytes.
     func withBody<R>(_ id: ScriptID, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
@@ -194,7 +187,6 @@ public final class ScriptCatalog {
         let e = entries.pointer(Int(id))
         e.pointee.body = arena.copy(body)
         e.pointee.bodyCount = body.count
-        e.pointee.redisBytes = RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: body.count)
         if let meter, case .success(let offset) = Shebang.codeOffset(body),
            let bytes = meter.measureIfCompiles(UnsafeBufferPointer(rebasing: body[offset...])) {
             e.pointee.vmBytes = bytes

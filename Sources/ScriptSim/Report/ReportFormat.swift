@@ -29,7 +29,9 @@ enum ReportCell {
 }
 
 enum ReportColumns {
-    static let policy = ReportColumn(key: "policy", title: "policy", kind: .text) { .text($0.policy) }
+    /// In the tables its cell is the whole run name (`runName`: server, policy, and what tells runs apart).
+    static let policy = ReportColumn(key: "policy", title: "run", kind: .text) { .text($0.policy) }
+    static let server = ReportColumn(key: "server", title: "server", kind: .text) { .text($0.server) }
 
     /// The hit-rate table.
     static let client = ReportColumn(key: "client", title: "client", kind: .text) { .text($0.client) }
@@ -111,6 +113,7 @@ enum ReportColumns {
         .init(key: "flushes", title: "flushes", kind: .count) { .int($0.flushes) },
         .init(key: "oversize_rejects", title: "oversize rejects", kind: .count) { .int($0.oversizeRejects) },
         .init(key: "promotions", title: "promotions", kind: .count) { .int($0.promotions) },
+        .init(key: "memory_evictions", title: "memory evictions", kind: .count) { .int($0.memoryEvictions) },
         .init(key: "background_close_max_seconds", title: "background close max", kind: .seconds) { .double($0.backgroundCloseMaxSeconds) },
         .init(key: "allocator_allocated_peak", title: "allocated peak", kind: .bytes) { .int($0.allocatorAllocatedPeak) },
         .init(key: "allocator_allocated", title: "allocated final", kind: .bytes) { .int($0.allocatorAllocated) },
@@ -132,8 +135,8 @@ enum ReportColumns {
                      "flush_pause_max_seconds", "background_close_seconds", "background_close_max_seconds",
                      "allocator_allocated_peak", "allocator_allocated", "allocator_active_peak", "allocator_active",
                      "allocator_resident_peak", "allocator_resident", "allocator_fragmentation", "events_per_second",
-                     "client", "recoveries_eval", "recoveries_script_load", "app_errors", "evalsha_misses", "read_only_refusals", "engine", "lua_gccount_retained_bytes"]
-        let byKey = Dictionary(uniqueKeysWithValues: ([policy] + hits.dropFirst() + memory.dropFirst() + extra + flushAndAllocator.dropFirst()).map { ($0.key, $0) })
+                     "client", "recoveries_eval", "recoveries_script_load", "app_errors", "evalsha_misses", "read_only_refusals", "engine", "lua_gccount_retained_bytes", "server", "memory_evictions"]
+        let byKey = Dictionary(uniqueKeysWithValues: ([policy, server] + hits.dropFirst() + memory.dropFirst() + extra + flushAndAllocator.dropFirst()).map { ($0.key, $0) })
         return order.map { byKey[$0]! }
     }()
 }

@@ -172,14 +172,7 @@ public struct ReportRenderer: Sendable {
         if let line = Self.warmupLine(s) { out += "  " + line + "\n" }
         out += "\n"
         let showEngine = Set(r.policies.map(\.engine)).count > 1, showClient = Set(r.policies.map(\.client)).count > 1
-        let showAllocator = Set(r.policies.map(\.allocator)).count > 1
-        for (i, p) in r.policies.enumerated() {
-            var name = p.policy
-            if showEngine { name += " [\(p.engine)]" }
-            if showAllocator { name += " [\(p.allocator)]" }
-            if showClient { name += " [\(p.client)]" }
-            out += "  \(i + 1)  \(name)\n"
-        }
+        for (i, p) in r.policies.enumerated() { out += "  \(i + 1)  \(p.runName(among: r.policies))\n" }
         let shared = [showEngine ? nil : "engine \(r.policies.first?.engine ?? "-")",
                       showClient ? nil : "client \(r.policies.first?.client ?? "-")"].compactMap { $0 }
         if !shared.isEmpty { out += "     (" + shared.joined(separator: ", ") + ")\n" }
@@ -212,19 +205,9 @@ public struct ReportRenderer: Sendable {
 
     func table(title: String, columns: [ReportColumn], rows: [PolicyResult], markdown: Bool) -> String {
         let header = columns.map(\.title)
-        // With several allocators or clients in one run, a policy's rows are told apart by them.
-        let severalAllocators = Set(rows.map(\.allocator)).count > 1 && !columns.contains { $0.key == "allocator" }
-        let severalClients = Set(rows.map(\.client)).count > 1 && !columns.contains { $0.key == "client" }
-        let severalEngines = Set(rows.map(\.engine)).count > 1 && !columns.contains { $0.key == "engine" }
+        // Each row names its run as every output does (`runName`).
         let body = rows.map { row in
-            columns.map { c -> String in
-                var cell = Self.human(c.value(row), kind: c.kind)
-                guard c.key == "policy" else { return cell }
-                if severalEngines { cell += " [\(row.engine)]" }
-                if severalAllocators { cell += " [\(row.allocator)]" }
-                if severalClients { cell += " [\(row.client)]" }
-                return cell
-            }
+            columns.map { c -> String in c.key == "policy" ? row.runName(among: rows) : Self.human(c.value(row), kind: c.kind) }
         }
         var out = markdown ? "**\(title)**\n\n" : "\(title)\n"
         if markdown {

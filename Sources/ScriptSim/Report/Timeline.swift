@@ -62,9 +62,10 @@ struct IntervalCounts: Equatable {
     var hitRate: Double? { requests == 0 ? nil : Double(hits) / Double(requests) }
 }
 
-/// What tells a run's rows apart: two engines, clients or allocators replay
-/// the same policy side by side.
+/// What tells a run's rows apart: two servers, engines, clients or allocators
+/// replay the same policy side by side.
 struct TimelineRunLabel {
+    var server: String
     var policy: String
     var allocator: String
     var engine: String
@@ -95,14 +96,14 @@ struct TimelineSample {
 /// looks complete. Devices and pipes (`/dev/stdout`) are written directly.
 final class TimelineWriter {
     static let header = "event,timestamp,policy,allocator,vm_bytes,script_bytes,cached_scripts,allocator_active,allocator_resident,"
-        + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles,allocator_read_event,engine,client\n"
+        + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles,allocator_read_event,engine,client,server\n"
     let output: OutputFile
 
     /// `runs`: one label per run, in the order rows are written (`row(_:run:)` takes the index).
     init(path: String, runs: [TimelineRunLabel]) throws(OutputError) {
         runFields = runs.map { run in
             (Array(",\(ReportRenderer.csvField(run.policy)),\(ReportRenderer.csvField(run.allocator)),".utf8),
-             Array(",\(ReportRenderer.csvField(run.engine)),\(ReportRenderer.csvField(run.client))\n".utf8))
+             Array(",\(ReportRenderer.csvField(run.engine)),\(ReportRenderer.csvField(run.client)),\(ReportRenderer.csvField(run.server))\n".utf8))
         }
         output = try OutputFile(path: path, what: "timeline")
         try output.write(Self.header)
@@ -112,7 +113,7 @@ final class TimelineWriter {
     /// replay of an event does, and string interpolation of fourteen fields
     /// (with the policy's CSV quoting each time) cost several times that.
     private var line: [UInt8] = []
-    /// ",policy,allocator," and ",engine,client\n" of each run, quoted once.
+    /// ",policy,allocator," and ",engine,client,server\n" of each run, quoted once.
     private let runFields: [(middle: [UInt8], end: [UInt8])]
 
     func row(_ s: TimelineSample, timestamp: Double?, run: Int) throws(OutputError) {

@@ -55,7 +55,11 @@ final class StackDistanceModel {
     func isExact(entries k: Int) -> Bool { k > inexactUpTo && (inexactAbove.map { k <= $0 } ?? true) }
     private(set) var inexactReasons: Set<String> = []
 
-    init(catalog: ScriptCatalog, client: ClientModel, promoteOnLoad: Bool) {
+    /// The swept server's shebang rules (which *_RO calls it refuses).
+    let shebang: Shebang.Dialect
+
+    init(catalog: ScriptCatalog, client: ClientModel, promoteOnLoad: Bool, shebang: Shebang.Dialect) {
+        self.shebang = shebang
         self.catalog = catalog
         self.client = client
         self.promoteOnLoad = promoteOnLoad
@@ -241,7 +245,7 @@ final class StackDistanceModel {
 
     private func refusesReadOnly(_ id: ScriptID) -> Bool {
         catalog.withBody(id) { body in
-            if case .success(let parsed) = Shebang.parse(body) { return parsed.refusesReadOnly }
+            if case .success(let parsed) = Shebang.parse(body, dialect: shebang) { return parsed.refusesReadOnly }
             return false
         }
     }

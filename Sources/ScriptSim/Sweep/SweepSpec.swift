@@ -9,8 +9,12 @@ public struct SweepSpec: Sendable {
     public var targets: [SweepTarget]
     /// At most this many full replays where the one-pass model covers the rest.
     public var maxReplays: Int
+    /// The server every limit runs on, `NAME[:key=value,...]` (`ServerRegistry`).
+    public var server: String
 
-    public init(policy: String, key: String, values: [Int], targets: [SweepTarget] = [], maxReplays: Int = 8) {
+    public init(policy: String, key: String, values: [Int], targets: [SweepTarget] = [], maxReplays: Int = 8,
+                server: String = ServerRegistry.policyOnlyServer) {
+        self.server = server
         self.policy = policy
         self.key = key
         self.values = values

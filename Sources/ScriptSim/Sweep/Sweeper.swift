@@ -33,6 +33,8 @@ public struct SweepRow: Equatable, Sendable {
 
 public struct SweepReport: Equatable, Sendable {
     public var path: String
+    /// The server every limit ran on, as configured.
+    public var server: String
     public var policy: String
     public var key: String
     /// Whether the values are bytes (plots use a log axis then).
@@ -85,12 +87,13 @@ public final class Sweeper {
         self.options = options
     }
 
-    func configuration(_ value: Int) throws(PolicySpecError) -> PolicyConfiguration {
+    func configuration(_ value: Int) throws(PolicySpecError) -> RunConfiguration {
         let base = try SweepSpec.baseSpec(policy: spec.policy, varying: spec.key)
         var params = base.parameters.filter { $0.key != spec.key }
         params.append((spec.key, String(value)))
         let text = base.name + ":" + params.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
-        return try PolicyRegistry.builtIn.configuration(text)
+        return RunConfiguration(server: try ServerRegistry.builtIn.configuration(spec.server),
+                                policy: try PolicyRegistry.builtIn.configuration(text), policyIsServers: false)
     }
 
     /// Whether the stack-distance model applies: an `entries` limit of a
@@ -110,7 +113,9 @@ public final class Sweeper {
         let catalog = try ScriptCatalog(measureCosts: true, internBySHA1: options.internBySHA1)
         let spool = try EventSpool()
         let kind = modelKind()
-        let model = kind.applies ? StackDistanceModel(catalog: catalog, client: options.clients.first?.model ?? .auto, promoteOnLoad: kind.promote) : nil
+        let server = try ServerRegistry.builtIn.configuration(spec.server).profile
+        let model = kind.applies ? StackDistanceModel(catalog: catalog, client: options.clients.first?.model ?? .auto,
+                                                      promoteOnLoad: kind.promote, shebang: server.shebang) : nil
         if options.warmup != nil { model?.beginWarmup(end: nil) }
         // Pass 1: parse and hash once; spool the events; run the model alongside
         // (while the reader reads the next batch).
@@ -152,8 +157,9 @@ public final class Sweeper {
             let values = Array(chosen[start..<min(start + group, chosen.count)])
             var runs: [PolicyReplay] = []
             for v in values {
-                runs.append(try PolicyReplay(configuration: configuration(v), catalog: catalog, client: options.clients.first ?? ClientChoice(.auto),
-                                             allocator: options.allocators.first ?? .arena, flush: options.flush,
+                runs.append(try PolicyReplay(run: configuration(v), catalog: catalog, client: options.clients.first ?? ClientChoice(.auto),
+                                             allocator: options.allocators.first, flush: options.flush,
+                                             engine: options.engines.first ?? .lua54,
                                              owesQuietGCSteps: options.owesQuietGCSteps))
                 // Pass 1 found where the warm-up ends.
                 if options.warmup != nil { runs.last?.beginWarmup(end: reader.summary.warmupEvents) }
@@ -181,7 +187,7 @@ public final class Sweeper {
 
         var rows: [SweepRow] = []
         for v in spec.values {
-            let policy = try configuration(v).spec.description
+            let policy = try configuration(v).policy.spec.description
             if let r = replayed[v] {
                 rows.append(SweepRow(value: v, policy: policy, source: "replay", hitRate: r.hitRate, noscript: r.noscript,
                                      retries: r.retries, compiles: r.compiles, evictions: r.evictions, cachedScripts: r.cachedScripts,
@@ -194,7 +200,7 @@ public final class Sweeper {
         }
         let base = try SweepSpec.baseSpec(policy: spec.policy, varying: spec.key)
         let isBytes = PolicyRegistry.builtIn.entries.first { $0.name == base.name }?.parameters.first { $0.key == spec.key }?.kind == .bytes
-        return SweepReport(path: reader.displayPath, policy: base.name,
+        return SweepReport(path: reader.displayPath, server: spec.server, policy: base.name,
                            key: spec.key, bytes: isBytes, rows: rows, modelNotes: notes, replays: chosen.count,
                            recommendation: spec.targets.isEmpty ? nil : Self.recommend(rows, targets: spec.targets, key: spec.key, bytes: isBytes),
                            summary: reader.summary, peakConcurrentReplays: peakConcurrent)

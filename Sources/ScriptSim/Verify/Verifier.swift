@@ -13,8 +13,11 @@ public struct VerifyOptions: Sendable {
     /// Credentials for a server that requires them (AUTH [user] password).
     public var user: String?
     public var password: String?
-    /// Policy to simulate; nil picks the one that models the server.
+    /// Policy to simulate; nil runs the server profile's own rule.
     public var policy: String?
+    /// Server profile to simulate (`--profile`, `NAME[:key=value]`); nil picks
+    /// it from the server's INFO (version and `mem_allocator`).
+    public var profile: String?
     /// Commands sent before their replies are read.
     public var window = 256
     /// Seconds any single wait on the server may take.
@@ -24,7 +27,7 @@ public struct VerifyOptions: Sendable {
     public var reader = TraceReaderOptions()
 
     /// `retryNoscript: false` is `--no-retry` (`keep` with client `none`).
-    public init(retryNoscript: Bool = true, policy: String? = nil, window: Int = 256, timeout: Double = 10,
+    public init(retryNoscript: Bool = true, policy: String? = nil, profile: String? = nil, window: Int = 256, timeout: Double = 10,
                 requireEmpty: Bool = false, reader: TraceReaderOptions = TraceReaderOptions(),
                 client: ClientChoice = ClientChoice(.auto), recordedRecoveries: RecordedRecoveries = .fold,
                 scripts: ClientScripts = ClientScripts(), engine: LuaEngine = .lua51) {
@@ -33,6 +36,7 @@ public struct VerifyOptions: Sendable {
         self.recordedRecoveries = retryNoscript ? recordedRecoveries : .keep
         self.scripts = scripts
         self.policy = policy
+        self.profile = profile
         self.window = window
         self.timeout = timeout
         self.requireEmpty = requireEmpty
@@ -40,20 +44,11 @@ public struct VerifyOptions: Sendable {
     }
 }
 
-/// The server that answered, and the policy that models it.
+/// The server that answered.
 public struct ServerIdentity: Equatable, Sendable {
     /// "redis" or "valkey".
     public var name: String
     public var version: String
-
-    /// Redis before 7.4 keeps everything; 7.4+ evicts EVAL scripts (LRU 500);
-    /// Valkey 8.0+ also pins EVAL scripts sent again with SCRIPT LOAD.
-    public var modellingPolicy: String {
-        let parts = version.split(separator: ".").compactMap { Int($0) }
-        let major = parts.first ?? 0, minor = parts.dropFirst().first ?? 0
-        if name == "valkey" { return major >= 8 ? "eval-lru:promote-on-load=yes" : "unbounded" }
-        return (major, minor) >= (7, 4) ? "eval-lru" : "unbounded"
-    }
 }
 
 /// One compared figure.
@@ -70,6 +65,10 @@ public struct VerifyReport: Equatable, Sendable {
     public var path: String
     public var endpoint: String
     public var server: ServerIdentity
+    /// The server profile simulated, as configured (`redis-8.0`).
+    public var profile: String
+    /// Why that profile, when INFO's version is in none (the newest before it was taken).
+    public var profileNote: String?
     public var policy: String
     /// The client model the trace was sent and simulated with.
     public var client: String
@@ -157,6 +156,7 @@ public final class Verifier {
 
     public init(options: VerifyOptions = VerifyOptions()) throws(PolicySpecError) {
         if let policy = options.policy { _ = try PolicyRegistry.builtIn.parse(policy) }
+        if let profile = options.profile { _ = try ServerRegistry.builtIn.configuration(profile) }
         self.options = options
     }
 
@@ -176,20 +176,24 @@ public final class Verifier {
 
         let memory = try Self.info(connection, "memory")
         let stats = try Self.info(connection, "stats")
-        let vmField = memory["used_memory_vm_eval"] != nil ? "used_memory_vm_eval" : "used_memory_lua"
+        let (chosen, note) = try Self.profile(options.profile, for: identity)
+        // Script bytes sized as this server's allocator sizes them (INFO's `mem_allocator`).
+        var server = chosen
+        server.profile = chosen.profile.sized(by: ScriptAllocator(memAllocator: memory["mem_allocator"] ?? ""))
+        let fields = server.profile.infoFields
+        let vmField = memory[fields.vmEval] != nil ? fields.vmEval : "used_memory_lua"
         // The retained figure: one full collection inside the server's VM (its sandbox allows it).
         let probe = try connection.call(["EVAL", Self.gcProbe, "0"])
         if case .error(let m) = probe { throw NetworkError("\(connection.endpoint): the full-collection script failed: \(m)") }
         let retained = try Self.info(connection, "memory")
 
-        let policy = options.policy ?? identity.modellingPolicy
         var replayOptions = ReplayOptions(
             reader: options.reader, clients: [options.client], recordedRecoveries: options.recordedRecoveries, scripts: options.scripts,
             engines: [options.engine])
         replayOptions.retainedProbe = Array(Self.gcProbe.utf8)
-        // Script bytes sized as this server's allocator sizes them (INFO's `mem_allocator`).
-        let registry = PolicyRegistry.builtIn.sized(by: ScriptAllocator(memAllocator: memory["mem_allocator"] ?? ""))
-        let replayer = try Replayer(policies: [policy], registry: registry, options: replayOptions)
+        let policy = try PolicyRegistry.builtIn.configuration(options.policy ?? server.defaultPolicy)
+        let replayer = Replayer(runs: [RunConfiguration(server: server, policy: policy, policyIsServers: options.policy == nil)],
+                                options: replayOptions)
         let report = try replayer.replay(path: path)
         let sim = report.policies[0]
 
@@ -197,12 +201,14 @@ public final class Verifier {
         let simFailed = sim.compileErrorSHAs
         let simSet = Set(simFailed), serverSet = Set(serverFailed)
         return VerifyReport(
-            path: report.path, endpoint: connection.endpoint, server: identity, policy: sim.policy, client: sim.client,
+            path: report.path, endpoint: connection.endpoint, server: identity, profile: sim.server, profileNote: note,
+            policy: sim.policy, client: sim.client,
             figures: [
                 VerifyFigure(key: "cached_scripts", title: "cached scripts",
                              server: Int(memory["number_of_cached_scripts"] ?? "0") ?? 0, simulated: sim.cachedScripts),
                 VerifyFigure(key: "evicted_scripts", title: "evicted scripts",
-                             server: (Int(stats["evicted_scripts"] ?? "0") ?? 0) - evictedBefore, simulated: sim.evictions),
+                             server: (Int(stats[fields.evictedScripts ?? "evicted_scripts"] ?? "0") ?? 0) - evictedBefore,
+                             simulated: sim.evictions),
                 VerifyFigure(key: "noscript", title: "NOSCRIPT replies", server: Self.errorCount(errors, "NOSCRIPT") ?? session.noscript,
                              simulated: sim.noscript),
                 VerifyFigure(key: "retries", title: "recoveries by EVAL", server: session.retries, simulated: sim.retries),
@@ -214,12 +220,26 @@ public final class Verifier {
             engine: sim.engine,
             serverVMBytes: Int(memory[vmField] ?? "0") ?? 0, serverVMField: vmField, simulatedVMBytes: sim.luaGCCountBytes,
             serverVMRetainedBytes: Int(retained[vmField] ?? "0") ?? 0, simulatedVMRetainedBytes: sim.luaGCCountRetainedBytes,
-            serverScriptBytes: memory["used_memory_scripts_eval"].flatMap { Int($0) }, simulatedScriptBytes: sim.scriptBytes,
+            serverScriptBytes: memory[fields.scriptsEval].flatMap { Int($0) }, simulatedScriptBytes: sim.scriptBytes,
             serverAllocator: memory["mem_allocator"] ?? "unknown",
             commandsSent: session.commands, runtimeErrors: session.runtimeErrors,
             runtimeErrorExamples: session.runtimeErrorExamples,
             failedOnServerOnly: Array(serverFailed.filter { !simSet.contains($0) }.prefix(5)),
             failedInSimulatorOnly: Array(simFailed.filter { !serverSet.contains($0) }.prefix(5)))
+    }
+
+    /// The profile `--profile` names, or the one INFO's version falls in, with
+    /// a note when no profile covers that version (the newest before it is used).
+    static func profile(_ named: String?, for identity: ServerIdentity) throws -> (ServerConfiguration, String?) {
+        let registry = ServerRegistry.builtIn
+        if let named { return (try registry.configuration(named), nil) }
+        guard let (profile, exact) = registry.profile(product: identity.name, version: identity.version) else {
+            throw VerifyRefusal(message: "no server profile covers \(identity.name) \(identity.version) "
+                + "(scriptsim servers lists them); name one with --profile")
+        }
+        let note = exact ? nil : "no profile covers \(identity.name) \(identity.version); simulated as \(profile.name) "
+            + "(\(profile.versions)), the newest before it; --profile names another"
+        return (try registry.configuration(profile.name), note)
     }
 
     /// Sent after the trace (and compiled by the simulator too) so both sides

@@ -64,7 +64,7 @@ import Testing
         #expect(t.examples == ["return redis.call('SET', 'user:0', 0)", "return redis.call('SET', 'user:1', 10)"])
         // Script bytes as Redis 7.4 counts each entry; VM bytes measured, so only positive.
         let expectedScriptBytes = (0..<4).map { i in
-            RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: "return redis.call('SET', 'user:\(i)', \(i * 10))".utf8.count)
+            redis74Memory.entryBytes(length: "return redis.call('SET', 'user:\(i)', \(i * 10))".utf8.count)
         }.reduce(0, +)
         #expect(t.scriptBytes == expectedScriptBytes)
         #expect(t.vmBytes > 0)

@@ -155,7 +155,7 @@ import Testing
         #expect(lines[0].hasPrefix("trace,trace_lines,"))
         #expect(lines[1].hasPrefix("<stdin>,2,2,"))
         let md = try run(["replay", "-", "--format", "markdown"], stdin: trace)
-        #expect(md.stdout.contains("| policy | engine | client | requests |"))
+        #expect(md.stdout.contains("| run | engine | client | requests |"))
     }
 
     @Test func outputIsTheSameRunToRun() throws {
@@ -217,7 +217,7 @@ import Testing
         let present = Set(json.keys).union(trace.keys).union(summary.keys).union(policy.keys).union(example.keys)
         #expect(documented.subtracting(present).isEmpty, "documented but missing: \(documented.subtracting(present).sorted())")
         #expect(present.subtracting(documented).isEmpty, "present but undocumented: \(present.subtracting(documented).sorted())")
-        for (k, v) in policy where !["policy", "allocator", "client", "engine", "compile_error_examples"].contains(k) {
+        for (k, v) in policy where !["policy", "allocator", "client", "engine", "server", "compile_error_examples"].contains(k) {
             #expect(v is NSNumber, "\(k) is a number")
         }
     }

@@ -16,7 +16,7 @@ import Testing
         }
         let topic = try cli.run(["help", "bogus"])
         #expect(topic.status == 64)
-        #expect(topic.stderr == "scriptsim help: no subcommand 'bogus'; subcommands: replay, analyze, sweep, verify, generate, policies\n")
+        #expect(topic.stderr == "scriptsim help: no subcommand 'bogus'; subcommands: replay, analyze, sweep, verify, generate, policies, servers\n")
         #expect(topic.stdout.isEmpty)
         let known = try cli.run(["help", "sweep"])
         #expect(known.status == 0)
@@ -72,7 +72,7 @@ import Testing
     /// The argument parser folds help at 80 columns; an example longer than
     /// that was folded mid-command, its continuation at column 0.
     @Test func helpExamplesAreWholeCommandsAt80Columns() throws {
-        for command in [[], ["replay"], ["analyze"], ["sweep"], ["verify"], ["generate"], ["policies"]] {
+        for command in [[], ["replay"], ["analyze"], ["sweep"], ["verify"], ["generate"], ["policies"], ["servers"]] {
             let r = try cli.run(command + ["--help"], stdinData: nil, environment: ["COLUMNS": "80"])
             #expect(r.status == 0)
             var inExamples = false
@@ -95,6 +95,17 @@ import Testing
         for line in lines { #expect(line.count <= 80, "\(line.count) columns: '\(line)'") }
         // Folding loses no word.
         #expect(r.stdout.contains("second-hit: keep an EVAL script only once it is seen again within\n          `window` distinct EVAL bodies"))
+    }
+
+    @Test func theServerListFits80Columns() throws {
+        let r = try cli.run(["servers"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count > 100)
+        for line in lines { #expect(line.count <= 80, "\(line.count) columns: '\(line)'") }
+        for name in ServerRegistry.builtIn.profiles.map(\.name) { #expect(r.stdout.contains("\n\(name)  (") || r.stdout.hasPrefix(name)) }
+        let csv = try cli.run(["servers", "--format", "csv"])
+        #expect(csv.status == 64)
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
     @Test func aMistypedSubcommandIsNamedAsSuch() throws {
         let r = try cli.run(["frobnicate"])
         #expect(r.status == 64)
-        #expect(r.stderr == "scriptsim: 'frobnicate' is neither a trace file nor a subcommand (replay, analyze, sweep, verify, generate, policies)\n")
+        #expect(r.stderr == "scriptsim: 'frobnicate' is neither a trace file nor a subcommand (replay, analyze, sweep, verify, generate, policies, servers)\n")
         let missing = try cli.run(["missing.trace"])
         #expect(missing.status == 66)
     }

@@ -16,8 +16,9 @@ import Testing
         #expect(try registry.parse("size-capped:bytes=1048576").description == "size-capped:bytes=1MiB")
         #expect(try registry.parse("pinned-loaded:entries=100").description == "pinned-loaded:entries=100")
         #expect(try registry.parse("pinned-loaded:bytes=64KiB,entries=9").description == "pinned-loaded:entries=9,bytes=64KiB")
-        #expect(registry.defaultConfigurations().map(\.spec.description)
-                == ["unbounded", "eval-lru:entries=500", "eval-lru:entries=500,promote-on-load=yes"])
+        let defaults = try ServerRegistry.builtIn.runs(servers: [], policies: [])
+        #expect(defaults.map { "\($0.server.spec) \($0.policy.spec)" }
+                == ["redis-7.2 unbounded", "redis-7.4 eval-lru:entries=500", "valkey-9.1 eval-lru:entries=500,promote-on-load=yes"])
     }
 
     @Test(arguments: [

@@ -6,21 +6,22 @@ import Testing
 /// server's environment. Figures are the servers' own, measured with INFO
 /// after `EVAL "collectgarbage('collect') return 0" 0` on a fresh server.
 @Suite struct Lua51EngineTests {
-    func retained(_ policy: String, trace: String = "# nothing\n") throws -> PolicyResult {
+    /// The server's own rule, on the server's Lua 5.1 environment.
+    func retained(_ server: String, trace: String = "# nothing\n") throws -> PolicyResult {
         var options = ReplayOptions(engines: [.lua51])
         options.retainedProbe = Array(Verifier.gcProbe.utf8)
-        return try Replayer(policies: [policy], options: options).replay(path: try writeTrace(trace)).policies[0]
+        return try Replayer(policies: [], servers: [server], options: options).replay(path: try writeTrace(trace)).policies[0]
     }
 
     /// Empty VM: 29,696 retained on Debian's Redis 7.0.15, Valkey 9.1.2 and Redis 7.4.1
     /// (built from source); INFO gives whole KiB, so the judged tolerance is 1 KiB.
-    @Test(arguments: ["unbounded", "eval-lru", "eval-lru:promote-on-load=yes"])
-    func emptyVMAsTheServersBuildIt(policy: String) throws {
-        let r = try retained(policy)
-        #expect(abs(r.luaGCCountRetainedBytes - 29_696) <= 1024, "\(policy): \(r.luaGCCountRetainedBytes)")
+    @Test(arguments: ["redis-7.0", "redis-7.4", "valkey-9.1", "redis-8.0"])
+    func emptyVMAsTheServersBuildIt(server: String) throws {
+        let r = try retained(server)
+        #expect(abs(r.luaGCCountRetainedBytes - 29_696) <= 1024, "\(server): \(r.luaGCCountRetainedBytes)")
         #expect(r.engine == "lua5.1")
         // Stock Lua 5.4's bare VM is a sixth of that: the environment is what 5.1 adds.
-        let bare = try Replayer(policies: [policy]).replay(path: try writeTrace("# nothing\n")).policies[0]
+        let bare = try Replayer(policies: [], servers: [server]).replay(path: try writeTrace("# nothing\n")).policies[0]
         #expect(bare.luaGCCountRetainedBytes < 8_000)
     }
 
@@ -29,11 +30,11 @@ import Testing
     /// 231 bytes per `return N` script between 100 and 300 scripts.
     @Test func scriptsCostWhatTheServersMeasure() throws {
         func trace(_ n: Int) -> String { (1...n).map { "SCRIPT LOAD \"return \($0)\"\n" }.joined() }
-        for (policy, perScript) in [("unbounded", 364.3), ("eval-lru:promote-on-load=yes", 230.7)] {
-            let a = try retained(policy, trace: trace(100)).luaGCCountRetainedBytes
-            let b = try retained(policy, trace: trace(300)).luaGCCountRetainedBytes
+        for (server, perScript) in [("redis-7.0", 364.3), ("valkey-9.1", 230.7)] {
+            let a = try retained(server, trace: trace(100)).luaGCCountRetainedBytes
+            let b = try retained(server, trace: trace(300)).luaGCCountRetainedBytes
             let measured = Double(b - a) / 200
-            #expect(abs(measured - perScript) < perScript * 0.05, "\(policy): \(measured) bytes per script")
+            #expect(abs(measured - perScript) < perScript * 0.05, "\(server): \(measured) bytes per script")
         }
     }
 
@@ -51,7 +52,7 @@ import Testing
     /// The servers' Lua parses every chunk as text: a body starting with ESC is a
     /// syntax error, never loaded as bytecode.
     @Test func binaryChunksAreSyntaxErrors() throws {
-        let vm = try LuaVM(allocator: VMAllocator(), engine: .lua51, server: .redis70)
+        let vm = try LuaVM(allocator: VMAllocator(), engine: .lua51, server: profile("redis-7.0").lua)
         defer { vm.close() }
         let body: [UInt8] = [0x1B] + Array("Lua\u{51}\u{0}".utf8)
         #expect(throws: EngineError.self) {

@@ -7,10 +7,10 @@ import Testing
 /// background closer's counters and its test gate, never through timing.
 @Suite struct FlushTests {
     /// A policy replay fed directly, with `count` distinct scripts cached.
-    func replayWith(_ count: Int, flush: FlushOptions = FlushOptions(), allocator: AllocatorKind = .arena) throws -> (PolicyReplay, ScriptCatalog) {
+    func replayWith(_ count: Int, flush: FlushOptions = FlushOptions(), allocator: AllocatorKind = .arena,
+                    server: String = "redis-7.4") throws -> (PolicyReplay, ScriptCatalog) {
         let catalog = try ScriptCatalog()
-        let run = try PolicyReplay(configuration: PolicyRegistry.builtIn.configuration("unbounded"), catalog: catalog,
-                                   allocator: allocator, flush: flush)
+        let run = try PolicyReplay(run: run("unbounded", on: server), catalog: catalog, allocator: allocator, flush: flush)
         var events: [ReplayEvent] = []
         for i in 0..<count {
             let id = Array("return \(i)".utf8).withUnsafeBufferPointer { catalog.intern(body: $0) }
@@ -52,7 +52,7 @@ import Testing
 
     @Test(arguments: [(false, 1, 0), (true, 0, 1)])
     func noArgumentFollowsLazyfreeLazyUserFlush(lazyfree: Bool, sync: Int, async: Int) throws {
-        let (run, _) = try replayWith(100, flush: FlushOptions(lazyfreeLazyUserFlush: lazyfree))
+        let (run, _) = try replayWith(100, server: "redis-7.4:lazyfree-lazy-user-flush=\(lazyfree ? "yes" : "no")")
         try flush(run, .unspecified)
         let result = try run.finish()
         #expect(result.flushesSync == sync)

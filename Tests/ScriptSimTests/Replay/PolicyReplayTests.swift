@@ -11,7 +11,7 @@ import Testing
     func cost(_ body: String) throws -> Int {
         let meter = try ScriptCostMeter()
         return Array(body.utf8).withUnsafeBufferPointer { meter.measure($0) }
-            + RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: body.utf8.count)
+            + redis74Memory.entryBytes(length: body.utf8.count)
     }
 
     @Test func promotionPinsAnEvalScript() throws {
@@ -33,8 +33,8 @@ import Testing
         let trace = eval("while true do end") + load("while true do end")
         // Valkey 9 (bundled jemalloc): SHA 48, embedded body 32 - 8 = 24, entry 24,
         // evalScript 40, 4 buckets 32; promoted, so no list node.
-        #expect(try replayOne(trace, policy: "eval-lru:promote-on-load=yes").scriptBytes == 48 + 24 + 24 + 40 + 32)
-        #expect(try replayOne(eval("while true do end"), policy: "eval-lru:promote-on-load=yes").scriptBytes == 168 + 24)
+        #expect(try replayServer(trace, "valkey-9.1").scriptBytes == 48 + 24 + 24 + 40 + 32)
+        #expect(try replayServer(eval("while true do end"), "valkey-9.1").scriptBytes == 168 + 24)
         #expect(try replayOne(trace, policy: "eval-lru").scriptBytes == 176)
     }
 
@@ -85,7 +85,7 @@ import Testing
         let r = try replayOne(trace, policy: "size-capped:bytes=\(3 * c + c / 2)", retry: false)
         #expect(r.evictions == 5)
         // evicted_bytes counts the key and body as Redis stores them (the VM bytes come back through the GC).
-        #expect(r.evictedBytes == 5 * (RedisScriptMemory.shaKeyBytes + RedisScriptMemory.bodyBytes(length: scripts[0].utf8.count)))
+        #expect(r.evictedBytes == 5 * redis74Memory.entryBytes(length: scripts[0].utf8.count))
         #expect(r.oversizeRejects == 1)
         #expect(r.compiles == 9)
         #expect(r.evalMisses == 8)

@@ -37,9 +37,9 @@ import Testing
 
     @Test func valkeyAcceptsAnUppercaseEngine() throws {
         let body = "#!LUA\nreturn 1"
-        let redis = try replayOne(eval(body), policy: "eval-lru")
+        let redis = try replayServer(eval(body), "redis-7.4")
         #expect((redis.compileErrors, redis.cachedScripts) == (1, 0))
-        let valkey = try replayOne(eval(body), policy: "eval-lru:promote-on-load=yes")
+        let valkey = try replayServer(eval(body), "valkey-9.1")
         #expect((valkey.compileErrors, valkey.cachedScripts) == (0, 1))
     }
 
@@ -73,8 +73,8 @@ import Testing
     /// garbage of the first compiles.
     @Test func gcTicksWhereTheServerTicks() throws {
         let trace = (1...25).map { eval("local t = {} for i = 1, 10 do t[i] = i end return \($0)") }.joined()
-        let r74 = try replay(trace, policies: ["eval-lru"]).policies[0]
-        let r72 = try replay(trace, policies: ["unbounded"]).policies[0]
+        let r74 = try replayServer(trace, "redis-7.4")
+        let r72 = try replayServer(trace, "redis-7.2")
         #expect(r74.cachedScripts == r72.cachedScripts)
         #expect(r74.luaGCCountBytes < r72.luaGCCountBytes)
     }
@@ -88,13 +88,13 @@ import Testing
         // Redis 7.2 rules (unbounded): a tick per run only; the first EVAL creates and runs.
         let trace = (0..<runs).map { "EVAL \"return 1\" 1 key:\($0) value-\($0)\n" }.joined()
         let options = ReplayOptions(engines: [.lua51])
-        return try Replayer(policies: ["unbounded"], options: options).replay(path: try writeTrace(trace)).policies[0].luaGCCountBytes
+        return try Replayer(policies: [], servers: ["redis-7.2"], options: options).replay(path: try writeTrace(trace)).policies[0].luaGCCountBytes
     }
 
     @Test func theFiftiethTickSteps() throws {
         let (r48, r49, r50) = (try live(runs: 48), try live(runs: 49), try live(runs: 50))
         #expect(r49 > r48)              // no step yet: garbage accumulates
         #expect(r50 < r49)              // the step at tick 50 collected some of it
-        #expect(GCCadence.period == 50 && GCCadence.stepKilobytes == 50)
+        #expect(profile("redis-7.4").gcPeriod == 50 && profile("redis-7.4").gcStepKilobytes == 50)
     }
 }

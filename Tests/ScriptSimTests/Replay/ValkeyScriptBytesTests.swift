@@ -7,7 +7,7 @@ import Testing
 /// fresh server (after SCRIPT FLUSH): SHA 48 + body + dict entry 24 + 4
 /// buckets 32 + evalScript 40, and a list node 24 for an EVAL script.
 @Suite struct ValkeyScriptBytesTests {
-    let jemalloc = RedisScriptMemory(layout: .valkey)
+    let jemalloc = RedisScriptMemory(layout: profile("valkey-9.1").layout)
 
     func oneScript(_ memory: RedisScriptMemory, length n: Int, eval: Bool) -> Int {
         var m = memory
@@ -40,7 +40,7 @@ import Testing
     /// The same structures sized by glibc (a `malloc=libc` build): an embedded body
     /// is always roundup8(n + 4), as measured on the PyPI wheel with gdb.
     @Test func glibcSizesOfTheSameStructures() {
-        let glibc = RedisScriptMemory(layout: ScriptEntryLayout.valkey.sized(by: .glibc))
+        let glibc = RedisScriptMemory(layout: profile("valkey-9.1").layout.sized(by: .glibc))
         for n in 0...116 { #expect(glibc.bodyBytes(length: n) == (n + 4 + 7) & ~7, "\(n) bytes") }
         #expect(glibc.shaBytes == 56)
         #expect(jemalloc.shaBytes == 48)
@@ -53,18 +53,21 @@ import Testing
         #expect(ScriptAllocator(memAllocator: "") == nil)
     }
 
-    /// Verify's registry for a libc server: the same decisions, glibc's sizes.
-    @Test func registrySizedByGlibc() throws {
+    /// Verify's profile for a libc server: the same decisions, glibc's sizes.
+    @Test func profileSizedByGlibc() throws {
         let trace = "EVAL \(quoted("while true do end")) 0\n"
         let path = try writeTrace(trace)
-        let libc = try Replayer(policies: ["eval-lru:promote-on-load=yes"], registry: PolicyRegistry.builtIn.sized(by: .glibc))
-            .replay(path: path).policies[0]
-        let jemalloc = try Replayer(policies: ["eval-lru:promote-on-load=yes"]).replay(path: path).policies[0]
+        var server = try ServerRegistry.builtIn.configuration("valkey-9.1")
+        server.profile = server.profile.sized(by: .glibc)
+        let libcRun = RunConfiguration(server: server, policy: try PolicyRegistry.builtIn.configuration(server.defaultPolicy),
+                                       policyIsServers: true)
+        let libc = try Replayer(runs: [libcRun]).replay(path: path).policies[0]
+        let jemalloc = try Replayer(policies: [], servers: ["valkey-9.1"]).replay(path: path).policies[0]
         #expect(libc.policy == jemalloc.policy)
         #expect(libc.cachedScripts == 1 && jemalloc.cachedScripts == 1)
         #expect(libc.scriptBytes == 56 + 24 + 24 + 40 + 32 + 24)
         #expect(jemalloc.scriptBytes == 48 + 24 + 24 + 40 + 32 + 24)
-        // Redis's layouts are left alone by a nil allocator (a jemalloc server).
-        #expect(PolicyRegistry.builtIn.sized(by: nil).entries.count == PolicyRegistry.builtIn.entries.count)
+        // A jemalloc server (INFO gives no allocator the layout lacks) keeps its layout.
+        #expect(profile("redis-7.4").sized(by: nil).layout == profile("redis-7.4").layout)
     }
 }

@@ -9,10 +9,10 @@ import Testing
     func eval(_ body: String) -> String { "EVAL \(quoted(body)) 0\n" }
     func evalsha(_ body: String) -> String { "EVALSHA \(sha1Hex(body)) 0\n" }
 
-    func replay(_ text: String, policies: [String], warmup: Warmup?, clients: [ClientChoice] = [ClientChoice(.auto)],
-                batchSize: Int = 4096) throws -> TraceReport {
+    func replay(_ text: String, policies: [String], servers: [String] = [], warmup: Warmup?,
+                clients: [ClientChoice] = [ClientChoice(.auto)], batchSize: Int = 4096) throws -> TraceReport {
         let options = ReplayOptions(batchSize: batchSize, clients: clients, warmup: warmup)
-        return try Replayer(policies: policies, options: options).replay(path: try writeTrace(text))
+        return try Replayer(policies: policies, servers: servers, options: options).replay(path: try writeTrace(text))
     }
 
     let a = "return 'a'", b = "return 'b'", c = "return 'c'"
@@ -95,18 +95,22 @@ import Testing
     }
 
     let everyPolicy = ["unbounded", "eval-lru:entries=1,promote-on-load=yes", "eval-lru:entries=2,admit=second-hit", "size-capped:bytes=16KiB"]
+    /// A server's memory limit moves `memoryEvictions`.
+    let limited = "valkey-9.2:maxmemory-scripts=2kb"
     let everyClient = [ClientChoice(.auto), ClientChoice(.loadEvalsha), ClientChoice(.none)]
 
     /// A warm-up longer than the trace leaves no count, no time and no example:
     /// the check that `subtractCounts` knows every count of `PolicyResult`.
     @Test func aWarmupOverTheWholeTraceCountsNothing() throws {
         let full = try replay(everyCount, policies: everyPolicy, warmup: nil, clients: everyClient)
+        let limitedFull = try replay(everyCount, policies: [], servers: [limited], warmup: nil)
         var moved = Set<String>()
-        for r in full.policies { for (k, v) in counts(r) where v != 0 { moved.insert(k) } }
+        for r in full.policies + limitedFull.policies { for (k, v) in counts(r) where v != 0 { moved.insert(k) } }
         #expect(moved == Set(counts(full.policies[0]).keys), "the trace moves every count: \(Set(counts(full.policies[0]).keys).subtracting(moved))")
         let report = try replay(everyCount, policies: everyPolicy, warmup: .events(1_000_000), clients: everyClient)
+        let limitedReport = try replay(everyCount, policies: [], servers: [limited], warmup: .events(1_000_000))
         #expect(report.summary.warmupEvents == report.summary.replayEvents)
-        for r in report.policies {
+        for r in report.policies + limitedReport.policies {
             #expect(counts(r).values.allSatisfy { $0 == 0 }, "\(r.policy) [\(r.client)]: \(counts(r).filter { $0.value != 0 })")
             #expect(r.compileSeconds == 0 && r.recompileSeconds == 0 && r.flushPauseMaxSeconds == 0 && r.backgroundCloseSeconds == 0)
             #expect(r.compileErrorExamples.isEmpty && r.compileErrorSHAs.isEmpty)

@@ -69,7 +69,7 @@ import Testing
         try replayer.commitOutputs()
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
         #expect(lines[0] == "event,timestamp,policy,allocator,vm_bytes,script_bytes,cached_scripts,allocator_active,allocator_resident,"
-                + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles,allocator_read_event,engine,client")
+                + "interval_requests,interval_hit_rate,interval_noscript,interval_evictions,interval_compiles,allocator_read_event,engine,client,server")
         #expect(lines.count == 1 + 10 * 2)
         #expect(lines[1].hasPrefix("100,1732460000.000099,unbounded,arena,"))
         #expect(lines[2].hasPrefix("100,1732460000.000099,eval-lru:entries=100,arena,"))

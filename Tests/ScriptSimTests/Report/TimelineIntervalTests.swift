@@ -114,7 +114,7 @@ import Testing
                 == ["VM bytes", "Hit rate per interval", "NOSCRIPT replies per interval"])
         let series = try Regex("<polyline class=\"series\" data-series=\"([^\"]*)\"")
         #expect(svg.matches(of: series).map { String($0.output[1].substring ?? "") }
-                == Array(repeating: ["unbounded", "eval-lru:entries=1"], count: 3).flatMap { $0 })
+                == Array(repeating: ["redis-7.4 unbounded", "redis-7.4 eval-lru:entries=1"], count: 3).flatMap { $0 })
         #expect(svg.contains("events replayed"))
         #expect(XMLParser(data: Data(svg.utf8)).parse())
         // Rows after events 2 and 4 and the last: the NOSCRIPT reply is in the second.

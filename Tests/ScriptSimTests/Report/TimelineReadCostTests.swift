@@ -70,23 +70,23 @@ import Testing
     @Test func everyRunHasRowsOfItsOwn() throws {
         let path = try writeTrace((0..<40).map { "EVAL \"return \($0 % 7)\" 0\n" }.joined())
         let out = path + ".csv"
-        let replayer = try Replayer(policies: ["eval-lru:entries=3"], options: ReplayOptions(
+        let replayer = try Replayer(policies: ["eval-lru:entries=3"], servers: ["redis-7.4", "valkey-9.1"], options: ReplayOptions(
             timeline: TimelineOptions(path: out, sampleEvery: 10),
             clients: [ClientChoice(.evalFallback), ClientChoice(.none)], engines: [.lua54, .lua51]))
         _ = try replayer.replay(path: path)
         try replayer.commitOutputs()
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
         let header = lines[0].split(separator: ",")
-        #expect(header.suffix(2) == ["engine", "client"])
+        #expect(header.suffix(3) == ["engine", "client", "server"])
         let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        #expect(rows.count == 4 * 4, "4 rows for each of 4 runs")
-        // policy, allocator, engine, client: four distinct runs, each with a row at every sample.
+        #expect(rows.count == 8 * 4, "4 rows for each of 8 runs")
+        // server, policy, allocator, engine, client: eight distinct runs, each with a row at every sample.
         var runs: [String: [String]] = [:]
-        for row in rows { runs["\(row[2]) \(row[3]) \(row[15]) \(row[16])", default: []].append(String(row[0])) }
-        #expect(Set(runs.keys) == [
-            "eval-lru:entries=3 arena lua5.4 eval-fallback", "eval-lru:entries=3 arena lua5.4 none",
-            "eval-lru:entries=3 arena lua5.1 eval-fallback", "eval-lru:entries=3 arena lua5.1 none",
-        ])
+        for row in rows { runs["\(row[17]) \(row[2]) \(row[3]) \(row[15]) \(row[16])", default: []].append(String(row[0])) }
+        #expect(Set(runs.keys) == Set(["redis-7.4", "valkey-9.1"].flatMap { server in [
+            "\(server) eval-lru:entries=3 arena lua5.4 eval-fallback", "\(server) eval-lru:entries=3 arena lua5.4 none",
+            "\(server) eval-lru:entries=3 arena lua5.1 eval-fallback", "\(server) eval-lru:entries=3 arena lua5.1 none",
+        ] }))
         for events in runs.values { #expect(events == ["10", "20", "30", "40"]) }
     }
 }

@@ -11,17 +11,34 @@ func writeTrace(_ text: String, name: String = "test.trace") throws -> String {
     return url.path
 }
 
-/// Replays `text` under `policies` and returns the report.
-func replay(_ text: String, policies: [String], retry: Bool = true, skipInvalid: Bool = false) throws -> TraceReport {
+/// Replays `text` under `policies` (on each of `servers`; none: redis-7.4) and returns the report.
+func replay(_ text: String, policies: [String], servers: [String] = [], retry: Bool = true, skipInvalid: Bool = false) throws -> TraceReport {
     let path = try writeTrace(text)
-    let replayer = try Replayer(policies: policies,
+    let replayer = try Replayer(policies: policies, servers: servers,
                                 options: ReplayOptions(retryNoscript: retry, reader: TraceReaderOptions(skipInvalid: skipInvalid)))
     return try replayer.replay(path: path)
 }
 
-/// The one policy result of a single-policy replay.
-func replayOne(_ text: String, policy: String, retry: Bool = true) throws -> PolicyResult {
-    try replay(text, policies: [policy], retry: retry).policies[0]
+/// The one policy result of a single-policy replay (on `server`; nil: redis-7.4).
+func replayOne(_ text: String, policy: String, server: String? = nil, retry: Bool = true) throws -> PolicyResult {
+    try replay(text, policies: [policy], servers: server.map { [$0] } ?? [], retry: retry).policies[0]
+}
+
+/// A server's own rule replayed on `text`.
+func replayServer(_ text: String, _ server: String, retry: Bool = true) throws -> PolicyResult {
+    try replay(text, policies: [], servers: [server], retry: retry).policies[0]
+}
+
+/// A built-in server profile by name.
+func profile(_ name: String) -> ServerProfile { ServerRegistry.builtIn[name]! }
+
+/// The script bytes model of Redis 7.4 (where a policy without --server runs).
+let redis74Memory = RedisScriptMemory(layout: profile("redis-7.4").layout)
+
+/// `policy` on `server`, as a replay runs it.
+func run(_ policy: String, on server: String = "redis-7.4") throws -> RunConfiguration {
+    RunConfiguration(server: try ServerRegistry.builtIn.configuration(server), policy: try PolicyRegistry.builtIn.configuration(policy),
+                     policyIsServers: false)
 }
 
 /// Lowercase SHA1 hex of a body, computed independently of the code under test.

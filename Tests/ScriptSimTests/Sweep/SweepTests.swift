@@ -25,10 +25,10 @@ import Testing
         let kind = sweeper.modelKind()
         #expect(kind.applies)
         let catalog = try ScriptCatalog()
-        let model = StackDistanceModel(catalog: catalog, client: options.clients[0].model, promoteOnLoad: kind.promote)
+        let model = StackDistanceModel(catalog: catalog, client: options.clients[0].model, promoteOnLoad: kind.promote, shebang: .redis)
         _ = try Replayer.readEvents(path: path, options: options, catalog: catalog,
                                     keepTimestamps: false, onInvalidLine: nil) { batch, _, _ in model.consume(batch) }
-        let specs = try limits.map { try sweeper.configuration($0).spec.description }
+        let specs = try limits.map { try sweeper.configuration($0).policy.spec.description }
         let replays = try Replayer(policies: specs, options: options).replay(path: path).policies
         return (limits.map { model.result(entries: $0) }, replays, limits.map { model.isExact(entries: $0) })
     }
@@ -226,11 +226,12 @@ import Testing
         let c = try #require(parse(SweepRenderer.timelinePlot(report)))
         #expect(c.root == "svg")
         // In each panel: VM bytes, hit rate, NOSCRIPT.
-        #expect(c.series == Array(repeating: ["unbounded", "eval-lru:entries=100", "size-capped:bytes=64KiB"], count: 3).flatMap { $0 })
+        #expect(c.series == Array(repeating: ["redis-7.4 unbounded", "redis-7.4 eval-lru:entries=100", "redis-7.4 size-capped:bytes=64KiB"],
+                                  count: 3).flatMap { $0 })
     }
 
     @Test func sweepPlotParses() throws {
-        let report = SweepReport(path: "t", policy: "eval-lru", key: "entries", bytes: false,
+        let report = SweepReport(path: "t", server: "redis-7.4", policy: "eval-lru", key: "entries", bytes: false,
                                  rows: [SweepRow(value: 10, policy: "eval-lru:entries=10", source: "replay", hitRate: 0.5, noscript: 1, retries: 1,
                                                  compiles: 3, evictions: 2, cachedScripts: 10, vmBytesPeak: 9000, vmBytesRetained: 8000, scriptBytesPeak: 100),
                                         SweepRow(value: 100, policy: "eval-lru:entries=100", source: "model", hitRate: 0.9, noscript: 0, retries: 0,
