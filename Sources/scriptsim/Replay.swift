@@ -203,6 +203,8 @@ struct Policies: ParsableCommand {
             // Folded to 80 columns, as the argument parser folds --help.
             func line(_ text: String, _ indent: String) -> String { Prose.wrap(text, width: 80, indent: indent) + "\n" }
             out += "\(e.name)\n" + line("    \(e.summary)", "      ") + line("    reproduces: \(e.models)", "      ")
+            let servers = ServerRegistry.builtIn.servers(running: e.name)
+            if !servers.isEmpty { out += line("    the own rule of: " + servers.joined(separator: ", "), "      ") }
             for p in e.allParameters {
                 let value = p.defaultValue ?? (p.required ? "\(p.valueHint) (required)" : "\(p.valueHint) (optional)")
                 out += line("    \(p.key)=\(value)", "      ") + line("        \(p.help)", "          ")

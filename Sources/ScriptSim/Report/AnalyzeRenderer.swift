@@ -56,6 +56,7 @@ public struct AnalyzeRenderer: Sendable {
             ("untokenized", problems(r.untokenized)),
             ("what_if", .object([
                 ("policy", .string(r.whatIf.asSent.policy)),
+                ("server", .string(r.whatIf.asSent.server)),
                 ("as_sent", ReportRenderer.policyJSON(r.whatIf.asSent)),
                 ("parameterised", ReportRenderer.policyJSON(r.whatIf.parameterised)),
             ])),
@@ -170,11 +171,13 @@ public struct AnalyzeRenderer: Sendable {
 
     func whatIf(_ r: AnalyzeReport, markdown: Bool) -> String {
         let w = r.whatIf
-        var out = (markdown ? "**what-if**: " : "what-if: ") + "the trace under \(w.asSent.policy) [\(w.asSent.engine)] as sent, and"
+        var out = (markdown ? "**what-if**: " : "what-if: ") + "the trace on \(w.asSent.server) under \(w.asSent.policy) [\(w.asSent.engine)] as sent, and"
             + (markdown ? " " : "\n  ") + "with each template sent as one script (its calls go to its first body)\n" + (markdown ? "\n" : "")
         var first = w.asSent, second = w.parameterised
         first.policy = "as sent"
         second.policy = "parameterised"
+        first.server = ""
+        second.server = ""
         let table = ReportRenderer(format: markdown ? .markdown : .table)
             .table(title: "", columns: [ReportColumns.policy] + ReportColumns.compact, rows: [first, second], markdown: markdown)
         out += table.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(markdown ? 2 : 1).joined(separator: "\n")

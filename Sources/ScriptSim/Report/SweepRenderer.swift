@@ -40,7 +40,8 @@ public struct SweepRenderer: Sendable {
                          ("script_bytes_peak", r.scriptBytesPeak.map { .int($0) } ?? .null)])
             }
             return JSONValue.object([
-                ("path", .string(report.path)), ("policy", .string(report.policy)), ("vary", .string(report.key)),
+                ("path", .string(report.path)), ("server", .string(report.server)), ("policy", .string(report.policy)),
+                ("vary", .string(report.key)),
                 ("replays", .int(report.replays)), ("warmup_events", .int(report.summary.warmupEvents)),
                 ("model_notes", .array(report.modelNotes.map { .string($0) })),
                 ("rows", .array(rows)), ("recommendation", report.recommendation.map(Self.json) ?? .null),
@@ -59,8 +60,8 @@ public struct SweepRenderer: Sendable {
             let body = report.rows.map { row in let all = cells(row, report, human: true); return shown.map { all[$0] } }
             func prose(_ text: String, indent: String) -> String { compact ? Prose.wrap(text, indent: indent) : text }
             let path = ReportRenderer.visibleLine(report.path)
-            var out = md ? "### sweep \(report.policy) \(report.key) on \(path)\n\n"
-                : prose("sweep \(report.policy) \(report.key) on \(path): \(plural(report.rows.count, "limit")), \(report.replays) replayed in full",
+            var out = md ? "### sweep \(report.server) \(report.policy) \(report.key) on \(path)\n\n"
+                : prose("sweep \(report.server) \(report.policy) \(report.key) on \(path): \(plural(report.rows.count, "limit")), \(report.replays) replayed in full",
                         indent: "  ") + "\n"
             if let line = ReportRenderer.warmupLine(report.summary) { out += (md ? "" : "  ") + line + "\n" }
             for note in report.modelNotes { out += md ? "note: \(note)\n" : prose("  note: \(note)", indent: "    ") + "\n" }
@@ -94,7 +95,7 @@ public struct SweepRenderer: Sendable {
         let peak = SVGChart.Series(name: "\(label) peak", points: replayed.map { (Double($0.value), Double($0.vmBytesPeak!)) })
         let retained = SVGChart.Series(name: "\(label) after GC", points: replayed.map { (Double($0.value), Double($0.vmBytesRetained!)) })
         let logX = report.bytes || (report.rows.last.map { Double($0.value) } ?? 1) / max(1, Double(report.rows.first?.value ?? 1)) >= 20
-        return SVGChart(title: "\(report.policy): hit rate and VM memory by \(report.key) — \(report.path)",
+        return SVGChart(title: "\(report.server) \(report.policy): hit rate and VM memory by \(report.key) — \(report.path)",
                         xLabel: report.bytes ? "\(report.key) (bytes, log scale)" : "\(report.key) (scripts\(logX ? ", log scale" : ""))",
                         xLog: logX, xIsBytes: report.bytes,
                         panels: [SVGChart.Panel(title: "Hit rate", yLabel: "hit rate (EVAL+EVALSHA hits / requests)", yIsBytes: false, series: [hit]),

@@ -66,6 +66,15 @@ public struct ServerRegistry: Sendable {
         }.joined(separator: ", ")
     }
 
+    /// The servers whose own rule is the policy family `name`, with that rule's spec
+    /// ("redis-7.4 (eval-lru)"): what `scriptsim policies` says a policy reproduces.
+    public func servers(running name: String) -> [String] {
+        profiles.compactMap { p in
+            let rule = p.defaultPolicy(ServerArguments())
+            return PolicyRegistry.splitSpec(rule).name == name ? "\(p.name) (\(rule))" : nil
+        }
+    }
+
     /// Parses `NAME[:key=value,...]`, filling in the server's defaults.
     public func configuration(_ text: String) throws(PolicySpecError) -> ServerConfiguration {
         let (name, rest) = PolicyRegistry.splitSpec(text)
