@@ -26,6 +26,7 @@
 
 #include "lua51_api.h"
 #include "lua_message.h"
+#include "lua51_long_brackets.h"
 
 struct csim_lua51_api L51;
 
@@ -101,14 +102,19 @@ static int compile_protected(lua_State *L) {
     return 0;
 }
 
-int csim_lua51_compile(lua_State *L, const char *body, size_t len, const char *key, int *ref, char *msg, size_t msg_cap) {
-    compile_args a = {body, len, key, 0, 0};
+int csim_lua51_compile(lua_State *L, const char *body, size_t len, const char *key, int *ref, char *msg, size_t msg_cap,
+                       int nested_long_brackets_are_text) {
+    size_t text_len = 0, first_k = 0;
+    char *text = nested_long_brackets_are_text ? csim_unnest_long_brackets(body, len, &text_len, &first_k) : NULL;
+    compile_args a = {text ? text : body, text ? text_len : len, key, 0, 0};
     int st = lua_cpcall(L, compile_protected, &a);
+    free(text);
     if (st == 0) {
         if (ref != NULL) *ref = a.ref;
         return CSIM_OK;
     }
     copy_message(L, msg, msg_cap);
+    if (text != NULL && msg != NULL && msg_cap > 0) csim_unnest_fix_message(msg, first_k);
     lua_pop(L, 1);
     if (a.load_status != 0) return CSIM_ERR_SYNTAX;  /* the script's fault, as in csim_lua_compile */
     return st == LUA_ERRMEM ? CSIM_ERR_MEMORY : CSIM_ERR_OTHER;
@@ -150,11 +156,23 @@ static void call_array(lua_State *L, const char **p, const size_t *lens, int n, 
     lua_setfield(L, LUA_GLOBALSINDEX, name);
 }
 
+/* luaCallFunction's registry["__RUN_CTX__"]: set to a light userdata before
+ * the run and to nil after it (luaSaveOnRegistry). The nil leaves the key in
+ * its node, so the registry's hash holds one entry more than its live keys
+ * until the next rehash drops it, and the next run puts it back. */
+static void run_ctx(lua_State *L, int set) {
+    lua_pushstring(L, "__RUN_CTX__");
+    if (set) lua_pushlightuserdata(L, L); else lua_pushnil(L);
+    lua_settable(L, LUA_REGISTRYINDEX);
+}
+
 static int call_globals_protected(lua_State *L) {
     call_args *a = (call_args *)lua_touserdata(L, 1);
     const char *p = a->flat;
+    run_ctx(L, 1);
     call_array(L, &p, a->lens, a->nkeys, a->presize, "KEYS");
     call_array(L, &p, a->lens + a->nkeys, a->nargs, a->presize, "ARGV");
+    run_ctx(L, 0);
     return 0;
 }
 

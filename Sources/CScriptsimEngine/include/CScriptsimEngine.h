@@ -288,8 +288,11 @@ void csim_lua51_close(lua_State *L);
 
 /* As csim_lua_compile, keyed by the registry string `key` ("f_<sha>", Redis);
  * with key NULL the function takes a luaL_ref slot of the registry, returned
- * in *ref (Valkey 9's engine_lua.c). */
-int csim_lua51_compile(lua_State *L, const char *body, size_t len, const char *key, int *ref, char *msg, size_t msg_cap);
+ * in *ref (Valkey 9's engine_lua.c). `nested_long_brackets_are_text`: the
+ * server's Lua has the CVE-2025-46819 lexer, where a `[[` inside a level-0
+ * long string or comment is text rather than "nesting of [[...]] is deprecated". */
+int csim_lua51_compile(lua_State *L, const char *body, size_t len, const char *key, int *ref, char *msg, size_t msg_cap,
+                       int nested_long_brackets_are_text);
 /* registry[key] = nil, or luaL_unref(ref) when key is NULL. */
 int csim_lua51_drop(lua_State *L, const char *key, int ref);
 /* Tables reachable from the registry, the globals and the string metatable

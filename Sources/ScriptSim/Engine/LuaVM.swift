@@ -33,6 +33,8 @@ public final class LuaVM {
     /// Lua 5.1 on Valkey: scripts take luaL_ref slots rather than "f_<sha>" keys,
     /// and KEYS/ARGV are presized.
     private let usesRefs: Bool
+    /// Lua 5.1: the server's lexer reads a nested `[[` as text (`ServerEnvironment.nestedLongBracketsAreText`).
+    private let nestedLongBracketsAreText: Bool
     private let context: UnsafeMutablePointer<csim_alloc_ctx>
     private let threadCache: Int32
     private var message = [CChar](repeating: 0, count: 512)
@@ -50,6 +52,7 @@ public final class LuaVM {
         self.engine = engine
         self.owesQuietGCSteps = owesQuietGCSteps
         usesRefs = server.family == .valkey
+        nestedLongBracketsAreText = server.nestedLongBracketsAreText
         if engine == .lua51 {
             var reason = [CChar](repeating: 0, count: 256)
             guard csim_lua51_bind(&reason, reason.count) == 0 else { throw .engineUnavailable(String(cString: reason)) }
@@ -116,7 +119,8 @@ public final class LuaVM {
         let rc = body.withMemoryRebound(to: CChar.self) { chars in
             message.withUnsafeMutableBufferPointer { msg in
                 engine == .lua51
-                    ? csim_lua51_compile(L, chars.baseAddress, chars.count, key, &ref, msg.baseAddress, msg.count)
+                    ? csim_lua51_compile(L, chars.baseAddress, chars.count, key, &ref, msg.baseAddress, msg.count,
+                                         nestedLongBracketsAreText ? 1 : 0)
                     : csim_lua_compile(L, chars.baseAddress, chars.count, Int64(slot), msg.baseAddress, msg.count)
             }
         }

@@ -24,11 +24,16 @@ public struct ServerEnvironment: Equatable, Sendable {
     public var redisVersion: String
     /// `server.VALKEY_VERSION` (Valkey only).
     public var valkeyVersion: String?
+    /// The CVE-2025-46819 lexer (deps/lua/src/llex.c skip_sep returning level + 2): a `[[` inside a
+    /// level-0 long string or comment is text, not "nesting of [[...]] is deprecated".
+    /// Debian's 7.0.15, Redis 7.4.6 / 8.0.4 / 8.2.2, Valkey 7.2.11 / 8.0.6 / 8.1.4 / 9.x.
+    public var nestedLongBracketsAreText: Bool
     /// Valkey's `server` table, aliased as `redis`, with VALKEY_VERSION and SERVER_NAME: every Valkey.
     public var serverTable: Bool { valkeyVersion != nil }
 
     public init(family: Family, insecureAPI: Bool, osLibrary: Bool, basicTypeProtection: Bool,
-                redisVersion: String, valkeyVersion: String? = nil) {
+                redisVersion: String, valkeyVersion: String? = nil, nestedLongBracketsAreText: Bool = false) {
+        self.nestedLongBracketsAreText = nestedLongBracketsAreText
         self.family = family
         self.insecureAPI = insecureAPI
         self.osLibrary = osLibrary

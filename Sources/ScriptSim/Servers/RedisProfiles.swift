@@ -14,7 +14,8 @@ enum RedisProfiles {
             + "its CVE-2025-46818 backport).",
         defaultPolicy: { _ in "unbounded" }, evalScriptLimit: nil, lruRefresh: nil,
         layout: ScriptEntryLayout(entryStructBytes: 16, countsListNodes: false, dictShrinksOnDelete: false, allocator: .systemJemalloc),
-        lua: ServerEnvironment(family: .redis, insecureAPI: false, osLibrary: false, basicTypeProtection: true, redisVersion: "7.0.15"),
+        lua: ServerEnvironment(family: .redis, insecureAPI: false, osLibrary: false, basicTypeProtection: true, redisVersion: "7.0.15",
+                               nestedLongBracketsAreText: true),
         shebang: .redis, gcTicksOnCreate: false, asyncFlushClosesVMInBackground: false, vmAllocator: .libc,
         commands: scriptCommands, infoFields: ServerInfoFields(evictedScripts: nil),
         parameters: [ServerProfile.lazyUserFlush(default: false)],
@@ -91,6 +92,7 @@ enum RedisProfiles {
         p.lruRefresh = .beforeRun
         p.lua.insecureAPI = false
         p.lua.basicTypeProtection = true
+        p.lua.nestedLongBracketsAreText = true
         p.lua.redisVersion = source
         p.sources = base.sources.filter { !$0.fact.hasPrefix("hit moves") } + [
             SourceReference("hit moves to the tail after scriptPrepareForRun, before the run (#14330)",

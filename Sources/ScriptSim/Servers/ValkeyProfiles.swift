@@ -10,7 +10,7 @@ enum ValkeyProfiles {
         defaultPolicy: { _ in "eval-lru:promote-on-load=yes" }, evalScriptLimit: 500, lruRefresh: .afterRun,
         layout: ScriptEntryLayout(entryStructBytes: 40, countsListNodes: true, dictShrinksOnDelete: true, valkeyStrings: true),
         lua: ServerEnvironment(family: .valkey, insecureAPI: false, osLibrary: true, basicTypeProtection: true,
-                               redisVersion: "7.2.4", valkeyVersion: "9.1.2"),
+                               redisVersion: "7.2.4", valkeyVersion: "9.1.2", nestedLongBracketsAreText: true),
         shebang: .valkey, gcTicksOnCreate: false, asyncFlushClosesVMInBackground: true, vmAllocator: .libc,
         commands: RedisProfiles.scriptCommands,
         parameters: [ServerProfile.lazyUserFlush(default: true)],
