@@ -27,6 +27,8 @@ public struct VerifyRenderer: Sendable {
             ("server", .object([("endpoint", .string(r.endpoint)), ("name", .string(r.server.name)),
                                 ("version", .string(r.server.version))])),
             ("policy", .string(r.policy)),
+            ("profile", .string(r.profile)),
+            ("profile_note", r.profileNote.map { .string($0) } ?? .null),
             ("client", .string(r.client)),
             ("engine", .string(r.engine)),
             ("figures", .array(r.figures.map {
@@ -68,8 +70,9 @@ public struct VerifyRenderer: Sendable {
 
     func text(_ r: VerifyReport, markdown: Bool) -> String {
         var out = markdown
-            ? "### verify \(ReportRenderer.visibleLine(r.path))\n\n\(r.server.name) \(r.server.version) at \(r.endpoint), simulated as `\(r.policy)`, client `\(r.client)`, engine `\(r.engine)`; \(r.commandsSent) commands sent\n\n"
-            : "verify \(ReportRenderer.visibleLine(r.path)) against \(r.server.name) \(r.server.version) at \(r.endpoint)\n  simulated as \(r.policy), client \(r.client), engine \(r.engine); \(r.commandsSent) commands sent\n\n"
+            ? "### verify \(ReportRenderer.visibleLine(r.path))\n\n\(r.server.name) \(r.server.version) at \(r.endpoint), simulated as `\(r.profile)` `\(r.policy)`, client `\(r.client)`, engine `\(r.engine)`; \(r.commandsSent) commands sent\n\n"
+            : "verify \(ReportRenderer.visibleLine(r.path)) against \(r.server.name) \(r.server.version) at \(r.endpoint)\n  simulated as \(r.profile) \(r.policy), client \(r.client), engine \(r.engine); \(r.commandsSent) commands sent\n"
+                + (r.profileNote.map { "  note: \($0)\n" } ?? "") + "\n"
         var rows = r.figures.map { [$0.title, String($0.server), String($0.simulated), $0.agrees ? "yes" : "NO"] }
         func ratioText(_ server: Int, _ simulated: Int) -> String {
             ratio(server, simulated).map { String(format: "server/simulated %.3f", $0) } ?? "no ratio"
