@@ -44,8 +44,8 @@ struct Sweep: ParsableCommand {
 
     // Arrays, so that a second --policy or --vary is refused instead of
     // silently replacing the first (a sweep varies one key of one policy).
-    @Option(name: .customLong("policy"), help: ArgumentHelp("The policy, with any fixed parameters (not the varied one); once.", valueName: "spec"))
-    var policies: [String]
+    @Option(name: .customLong("policy"), help: ArgumentHelp("The policy, with any fixed parameters (not the varied one); once (default: the server's own rule).", valueName: "spec"))
+    var policies: [String] = []
 
     @Option(name: .customLong("server"), help: ArgumentHelp(
         "The server every limit runs on, NAME[:key=value,...] (default redis-7.4); once.", valueName: "server"))
@@ -107,14 +107,14 @@ struct Sweep: ParsableCommand {
     func run() throws {
         let server = Self.once(servers, "--server", "it sweeps one server; run a sweep for each", orDefault: ServerRegistry.policyOnlyServer)
         if engines.count > 1 { fail("--engine given \(engines.count) times: sweep takes one (replay compares several)", code: 64) }
+        let vary = Self.once(varies, "--vary", "it varies one parameter; run a sweep for each")
         let policy: String
         if policies.isEmpty {
             // No --policy: the server's own rule is the one swept.
-            do { policy = try ServerRegistry.builtIn.configuration(server).defaultPolicy } catch { fail(error.description, code: 64) }
+            do { policy = try SweepSpec.serversOwnPolicy(server: server, vary: vary) } catch { fail(error.description, code: 64) }
         } else {
             policy = Self.once(policies, "--policy", "it sweeps one policy; replay compares several")
         }
-        let vary = Self.once(varies, "--vary", "it varies one parameter; run a sweep for each")
         let spec: SweepSpec
         do {
             let (key, values) = try SweepSpec.values(vary, policy: policy, points: points, linear: linear)

@@ -57,7 +57,7 @@ public final class EvalLRUPolicy: CachePolicy {
     static let registration = PolicyRegistry.Entry(
         name: "eval-lru",
         summary: "EVAL-created scripts in an LRU list of bounded length; SCRIPT LOAD scripts are kept.",
-        models: "Redis 7.4 and 8.0 (entries=500, hard-coded there); with promote-on-load=yes, Valkey 8.0 and later",
+        models: "the EVAL LRU list of Redis 7.4+ (and, with promote-on-load=yes, of Valkey 8+); each server's limit is its profile's",
         parameters: [
             .init(key: "entries", kind: .count, defaultValue: "500", alwaysShown: true,
                   help: "most EVAL-created scripts kept; the least recently used is evicted first"),

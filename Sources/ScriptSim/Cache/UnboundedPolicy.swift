@@ -12,7 +12,7 @@ public final class UnboundedPolicy: CachePolicy {
     static let registration = PolicyRegistry.Entry(
         name: "unbounded",
         summary: "Keeps every compiled script until SCRIPT FLUSH.",
-        models: "Redis 7.0 and 7.2 (and every version before 7.4)",
+        models: "the script cache of Redis before 7.4, which never evicts",
         parameters: [],
         evicting: false,
         make: { _ in UnboundedPolicy() })

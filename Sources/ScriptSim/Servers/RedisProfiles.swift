@@ -60,8 +60,10 @@ enum RedisProfiles {
         p.lastVersion = "7.4.5"
         p.sourceVersion = "7.4.1"
         p.summary = "EVAL scripts in an LRU list of 500, refreshed after the run; SCRIPT LOAD scripts kept."
-        p.defaultPolicy = { _ in "eval-lru" }
-        p.evalScriptLimit = 500
+        // LRU_LIST_LENGTH: the EVAL LRU's length, hard-coded in src/eval.c.
+        let lruListLength = 500
+        p.defaultPolicy = { _ in "eval-lru:entries=\(lruListLength)" }
+        p.evalScriptLimit = lruListLength
         p.lruRefresh = .afterRun
         p.layout = ScriptEntryLayout(entryStructBytes: 24, countsListNodes: true, dictShrinksOnDelete: true)
         p.lua = ServerEnvironment(family: .redis, insecureAPI: true, osLibrary: true, basicTypeProtection: false, redisVersion: "7.4.1")

@@ -4,10 +4,14 @@ enum ValkeyProfiles {
 
     /// Valkey 9.1: Lua in a module (src/modules/lua/), a 40-byte `evalScript`,
     /// Valkey's strings, promote-on-load, its shebang, a libc Lua state.
+    /// `LRU_LIST_LENGTH` in src/eval.c (8.0.0:538, 9.1.0:350).
+    static let lruListLength = 500
+
     static let valkey91 = ServerProfile(
         name: "valkey-9.1", product: "valkey", firstVersion: "9.0.0", lastVersion: "9.1.99", sourceVersion: "9.1.2",
         summary: "EVAL scripts in an LRU list of 500; SCRIPT LOAD of a cached EVAL script pins it (promote-on-load).",
-        defaultPolicy: { _ in "eval-lru:promote-on-load=yes" }, evalScriptLimit: 500, lruRefresh: .afterRun,
+        defaultPolicy: { _ in "eval-lru:entries=\(lruListLength),promote-on-load=yes" }, evalScriptLimit: lruListLength,
+        lruRefresh: .afterRun,
         layout: ScriptEntryLayout(entryStructBytes: 40, countsListNodes: true, dictShrinksOnDelete: true, valkeyStrings: true),
         lua: ServerEnvironment(family: .valkey, insecureAPI: false, osLibrary: true, basicTypeProtection: true,
                                redisVersion: "7.2.4", valkeyVersion: "9.1.2", nestedLongBracketsAreText: true),

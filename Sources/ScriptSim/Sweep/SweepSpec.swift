@@ -22,6 +22,16 @@ public struct SweepSpec: Sendable {
         self.maxReplays = maxReplays
     }
 
+    /// The server's own eviction rule, without the parameter the sweep varies
+    /// (`vary` is `KEY=…`): what a sweep with no `--policy` sweeps.
+    public static func serversOwnPolicy(server: String, vary: String) throws(PolicySpecError) -> String {
+        let key = vary.split(separator: "=", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+        let own = try ServerRegistry.builtIn.configuration(server).defaultPolicy
+        let (name, rest) = PolicyRegistry.splitSpec(own)
+        let kept = (rest?.split(separator: ",") ?? []).filter { !$0.lowercased().hasPrefix(key + "=") }
+        return kept.isEmpty ? String(name) : name + ":" + kept.joined(separator: ",")
+    }
+
     /// More limits than any sweep needs; each one is a policy to run.
     public static let maxPoints = 10_000
 
