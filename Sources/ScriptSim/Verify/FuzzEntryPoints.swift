@@ -30,10 +30,16 @@ public enum FuzzEntryPoints {
         }
     }
 
-    /// Every small parser a user types into: policy specs, sizes, sweep
-    /// ranges and targets, client names. Each answers a value or a typed error.
+    /// Every small parser a user types into: policy and server specs, sizes, sweep
+    /// ranges and targets, client names; and a script's shebang line, as each
+    /// server splits it. Each answers a value or a typed error.
     public static func userInput(_ text: String) {
         _ = try? PolicyRegistry.builtIn.configuration(text)
+        _ = try? ServerRegistry.builtIn.configuration(text)
+        _ = try? ServerRegistry.builtIn.runs(servers: [text], policies: [text])
+        for dialect in [Shebang.Dialect.redis, .valkey] {
+            _ = Array(("#!" + text + "\nreturn 1").utf8).withUnsafeBufferPointer { Shebang.parse($0, dialect: dialect) }
+        }
         _ = ByteSize.parse(text)
         _ = ByteSize.problem(text)
         _ = try? SweepTarget.parseList(text)
