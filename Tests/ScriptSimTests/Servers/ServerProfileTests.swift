@@ -159,6 +159,17 @@ import Testing
         #expect(pick("redis", "6.2.14") == nil)
     }
 
+    /// verify: `--profile` wins over INFO; a version no profile covers is simulated
+    /// as the newest before it, with a note saying so; one before any profile is refused.
+    @Test func verifyNotesTheProfileItChose() throws {
+        let named = try Verifier.profile("redis-8.0", for: ServerIdentity(name: "redis", version: "7.0.15"))
+        #expect(named.0.profile.name == "redis-8.0" && named.1 == nil)
+        let nearest = try Verifier.profile(nil, for: ServerIdentity(name: "redis", version: "8.4.0"))
+        #expect(nearest.0.profile.name == "redis-8.2")
+        #expect(nearest.1?.contains("no profile covers redis 8.4.0; simulated as redis-8.2") == true)
+        #expect(throws: VerifyRefusal.self) { try Verifier.profile(nil, for: ServerIdentity(name: "redis", version: "6.2.0")) }
+    }
+
     /// The Lua environment's version fields come from the profile (they are
     /// interned strings: a longer version is a larger VM).
     @Test func versionFieldsAreTheProfiles() {
