@@ -26,11 +26,16 @@ enum ReportCell {
     case int(Int)
     case double(Double)
     case text(String)
+    /// No figure: a hit rate with no EVAL or EVALSHA request (`-`, JSON null, CSV empty).
+    case none
 }
 
 enum ReportColumns {
     /// In the tables its cell is the whole run name (`runName`: server, policy, and what tells runs apart).
     static let policy = ReportColumn(key: "policy", title: "run", kind: .text) { .text($0.policy) }
+    /// (EVAL hits + EVALSHA hits) / requests; none without a request, rather than a 0
+    /// that reads as "every call missed".
+    static let hitRate = ReportColumn(key: "hit_rate", title: "hit rate", kind: .ratio) { $0.requests == 0 ? .none : .double($0.hitRate) }
     static let server = ReportColumn(key: "server", title: "server", kind: .text) { .text($0.server) }
 
     /// The hit-rate table.
@@ -49,7 +54,7 @@ enum ReportColumns {
         .init(key: "retries", title: "recov. EVAL", kind: .count) { .int($0.retries) },
         .init(key: "recoveries_script_load", title: "recov. LOAD", kind: .count) { .int($0.recoveriesScriptLoad) },
         .init(key: "app_errors", title: "app errors", kind: .count) { .int($0.appErrors) },
-        .init(key: "hit_rate", title: "hit rate", kind: .ratio) { .double($0.hitRate) },
+        hitRate,
         .init(key: "compiles", title: "compiles", kind: .count) { .int($0.compiles) },
         .init(key: "compile_errors", title: "compile errors", kind: .count) { .int($0.compileErrors) },
         .init(key: "evictions", title: "evictions", kind: .count) { .int($0.evictions) },
@@ -62,7 +67,7 @@ enum ReportColumns {
     /// The compact table of the default output: the figures a reader decides
     /// on, within 100 columns (`--wide` prints the three full tables).
     static let compact: [ReportColumn] = [
-        .init(key: "hit_rate", title: "hit rate", kind: .ratio) { .double($0.hitRate) },
+        hitRate,
         .init(key: "noscript", title: "NOSCRIPT", kind: .count) { .int($0.noscript) },
         .init(key: "evictions", title: "evicted", kind: .count) { .int($0.evictions) },
         .init(key: "compiles", title: "compiles", kind: .count) { .int($0.compiles) },

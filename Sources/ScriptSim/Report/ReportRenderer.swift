@@ -59,6 +59,7 @@ public struct ReportRenderer: Sendable {
     static func policyJSON(_ p: PolicyResult) -> JSONValue {
         var members: [(String, JSONValue)] = ReportColumns.all.map { c in
             switch c.value(p) {
+            case .none: return (c.key, .null)
             case .int(let i): return (c.key, .int(i))
             case .double(let d): return (c.key, .double(d))
             case .text(let t): return (c.key, .string(t))
@@ -84,6 +85,7 @@ public struct ReportRenderer: Sendable {
             for p in r.policies {
                 let cells = ReportColumns.all.map { c -> String in
                     switch c.value(p) {
+                    case .none: return ""
                     case .int(let i): return String(i)
                     case .double(let d): return JSONValue.number(d)
                     case .text(let t): return Self.csvField(t)
@@ -231,6 +233,7 @@ public struct ReportRenderer: Sendable {
 
     static func human(_ cell: ReportCell, kind: ReportColumn.Kind) -> String {
         switch (cell, kind) {
+        case (.none, _): return "-"
         case (.text(let t), _): return t
         case (.int(let i), .bytes): return bytes(i)
         case (.int(let i), _): return String(i)
