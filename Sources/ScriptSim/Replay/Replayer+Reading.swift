@@ -179,6 +179,8 @@ extension Replayer {
             return ReplayEvent(operation: .flush, flushMode: command.flushMode)
         case .scriptExists:
             return ReplayEvent(operation: .exists)
+        case .functionLoad, .fcall, .fcallReadOnly, .functionDelete, .functionFlush, .functionRestore, .functionOther:
+            preconditionFailure("the reader hands Functions commands on as other commands (TraceReader.deliver)")
         }
     }
 }

@@ -138,7 +138,7 @@ public struct ReportRenderer: Sendable {
     func text(_ r: TraceReport, markdown: Bool) -> String {
         var out = ""
         let s = r.summary
-        let commands = TraceCommandKind.allCases.filter { s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }.joined(separator: ", ")
+        let commands = Self.commandList(s, functions: false)
         let head = markdown ? "### \(Self.visibleLine(r.path))\n\n" : "trace \(Self.visibleLine(r.path))\n"
         out += head
         out += (markdown ? "" : "  ") + "\(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))")
@@ -150,6 +150,7 @@ public struct ReportRenderer: Sendable {
                 + (s.recoveryWindowExpired > 0 ? "; EVALSHAs left unfolded (connection silent too long): \(s.recoveryWindowExpired)" : "") + "\n"
         }
         if let line = Self.warmupLine(s) { out += (markdown ? "\n" : "  ") + line + "\n" }
+        if let line = Self.functionsLine(s) { out += (markdown ? "\n" : "  ") + line + "\n" }
         out += "\n"
         out += table(title: "hit rate", columns: ReportColumns.hits, rows: r.policies, markdown: markdown)
         out += "\n"
@@ -164,7 +165,7 @@ public struct ReportRenderer: Sendable {
     func compactText(_ r: TraceReport) -> String {
         let s = r.summary
         var out = "trace \(Self.visibleLine(r.path))\n"
-        let commands = TraceCommandKind.allCases.filter { s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }.joined(separator: ", ")
+        let commands = Self.commandList(s, functions: false)
         out += "  \(s.scriptEvents) script events" + (commands.isEmpty ? "" : " (\(commands))") + "\n"
         out += "  \(s.distinctScripts) distinct scripts, \(Self.bytes(s.distinctBodyBytes)) of bodies; skipped \(s.skippedScriptInternal + s.skippedOther)"
             + ", invalid \(s.invalid)\n"
@@ -172,6 +173,7 @@ public struct ReportRenderer: Sendable {
             out += "  recorded recoveries folded: \(s.foldedRecoveriesEval) EVAL, \(s.foldedRecoveriesScriptLoad) SCRIPT LOAD; calls in MULTI: \(s.callsInTransaction)\n"
         }
         if let line = Self.warmupLine(s) { out += "  " + line + "\n" }
+        if let line = Self.functionsLine(s) { out += Prose.wrap("  " + line, width: 100, indent: "    ") + "\n" }
         out += "\n"
         let showEngine = Set(r.policies.map(\.engine)).count > 1, showClient = Set(r.policies.map(\.client)).count > 1
         for (i, p) in r.policies.enumerated() { out += "  \(i + 1)  \(p.runName(among: r.policies))\n" }
@@ -196,6 +198,18 @@ public struct ReportRenderer: Sendable {
         out += body
         out += "\n  (--wide shows every figure; --format csv or json gives them all)\n"
         return out
+    }
+
+    /// "EVAL 6015, EVALSHA 5925": the script commands (or the Functions ones) the trace holds.
+    static func commandList(_ s: TraceSummary, functions: Bool) -> String {
+        TraceCommandKind.allCases.filter { $0.isFunction == functions && s[$0] > 0 }.map { "\($0.displayName) \(s[$0])" }
+            .joined(separator: ", ")
+    }
+
+    /// The Functions traffic a trace holds, and that no figure includes it yet (issue #23).
+    static func functionsLine(_ s: TraceSummary) -> String? {
+        guard s.functionCommands > 0 else { return nil }
+        return "Functions: \(commandList(s, functions: true)) — the functions VM is not modeled yet: no figure includes them"
     }
 
     /// "warm-up: 1000 events (counts start after them)", when there was one.

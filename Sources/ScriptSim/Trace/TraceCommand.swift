@@ -10,6 +10,20 @@ public enum TraceCommandKind: UInt8, CaseIterable, Sendable {
     case scriptLoad
     case scriptFlush
     case scriptExists
+    /// Redis Functions (7.0+): read and counted; the functions VM they address is
+    /// not modeled yet, so the reader hands them on as other commands (issue #23).
+    case functionLoad
+    case fcall
+    case fcallReadOnly
+    case functionDelete
+    case functionFlush
+    /// FUNCTION RESTORE: a binary dump of libraries.
+    case functionRestore
+    /// FUNCTION DUMP, LIST, STATS, KILL, HELP: nothing in the cache changes.
+    case functionOther
+
+    /// A Functions command, which no EVAL figure includes.
+    public var isFunction: Bool { rawValue >= TraceCommandKind.functionLoad.rawValue }
 
     /// The name as a user types it, also the summary's key.
     public var displayName: String {
@@ -21,6 +35,13 @@ public enum TraceCommandKind: UInt8, CaseIterable, Sendable {
         case .scriptLoad: return "SCRIPT LOAD"
         case .scriptFlush: return "SCRIPT FLUSH"
         case .scriptExists: return "SCRIPT EXISTS"
+        case .functionLoad: return "FUNCTION LOAD"
+        case .fcall: return "FCALL"
+        case .fcallReadOnly: return "FCALL_RO"
+        case .functionDelete: return "FUNCTION DELETE"
+        case .functionFlush: return "FUNCTION FLUSH"
+        case .functionRestore: return "FUNCTION RESTORE"
+        case .functionOther: return "FUNCTION (other)"
         }
     }
 
@@ -34,6 +55,13 @@ public enum TraceCommandKind: UInt8, CaseIterable, Sendable {
         case .scriptLoad: return "script_load"
         case .scriptFlush: return "script_flush"
         case .scriptExists: return "script_exists"
+        case .functionLoad: return "function_load"
+        case .fcall: return "fcall"
+        case .fcallReadOnly: return "fcall_ro"
+        case .functionDelete: return "function_delete"
+        case .functionFlush: return "function_flush"
+        case .functionRestore: return "function_restore"
+        case .functionOther: return "function_other"
         }
     }
 }
@@ -49,10 +77,11 @@ public enum FlushMode: UInt8, Sendable {
 /// One script command, borrowed from the reader's buffers.
 public struct TraceCommand {
     public var kind: TraceCommandKind
-    /// EVAL / SCRIPT LOAD: the script body; EVALSHA: the 40 hex digits as sent.
+    /// EVAL / SCRIPT LOAD: the script body; EVALSHA: the 40 hex digits as sent;
+    /// FUNCTION LOAD: the library's code; FCALL: the function's name; FUNCTION DELETE: the library's.
     public var payload: UnsafeBufferPointer<UInt8>
     public var flushMode: FlushMode
-    /// SCRIPT EXISTS: how many SHAs were asked about.
+    /// SCRIPT EXISTS: how many SHAs were asked about. FUNCTION LOAD: 1 with REPLACE.
     public var existsCount: Int
     /// Trace timestamp in seconds when the line carried one.
     public var timestamp: Double?
@@ -87,6 +116,7 @@ enum PayloadDigest {
         case .eval, .evalReadOnly, .scriptLoad: self = .body(BodyHash.hash(payload))
         case .evalsha, .evalshaReadOnly: self = .sha(SHA1Key(hex: payload))
         case .scriptFlush, .scriptExists: self = .none
+        case .functionLoad, .fcall, .fcallReadOnly, .functionDelete, .functionFlush, .functionRestore, .functionOther: self = .none
         }
     }
 }

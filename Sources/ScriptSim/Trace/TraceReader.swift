@@ -43,8 +43,10 @@ public struct TraceSummary: Equatable, Sendable {
         set { commands[Int(kind.rawValue)] = newValue }
     }
 
-    /// Script commands in all.
-    public var scriptEvents: Int { commands.reduce(0, +) }
+    /// Script commands in all (EVAL, EVALSHA, SCRIPT; not Functions).
+    public var scriptEvents: Int { TraceCommandKind.allCases.filter { !$0.isFunction }.reduce(0) { $0 + self[$1] } }
+    /// Functions commands in all (FUNCTION …, FCALL, FCALL_RO).
+    public var functionCommands: Int { TraceCommandKind.allCases.filter(\.isFunction).reduce(0) { $0 + self[$1] } }
 }
 
 /// How strict the reader is.
@@ -247,6 +249,12 @@ public final class TraceReader {
             switch command.kind {
             case .eval, .evalReadOnly, .scriptLoad: summary.bodyBytesSent += command.payload.count
             default: break
+            }
+            // Counted; until the functions VM is modeled they reach the replay as
+            // other commands (a recovery window moves on, as for any command).
+            if command.kind.isFunction {
+                try other(ConnectionCommand(kind: .other, connection: command.connection, timestamp: command.timestamp))
+                return
             }
             try body(command)
         }

@@ -69,6 +69,8 @@ struct TraceSender {
             switch command.kind {
             case .eval, .evalReadOnly, .scriptLoad, .evalsha, .evalshaReadOnly: sha = catalog.shaHex(event.script)
             case .scriptFlush, .scriptExists: sha = ""
+            // The reader hands Functions commands on as other commands (not modeled yet).
+            case .functionLoad, .fcall, .fcallReadOnly, .functionDelete, .functionFlush, .functionRestore, .functionOther: sha = ""
             }
             try folder.add(event, connection: command.connection,
                            extra: .command(arguments: arguments, kind: command.kind, sha: sha)) { try self.emit($0, catalog) }
