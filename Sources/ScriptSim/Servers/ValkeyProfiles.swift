@@ -50,7 +50,7 @@ enum ValkeyProfiles {
         // thread (freeLuaScriptsAsync -> lazyFreeLuaScripts -> lua_close), not Redis 7.2's way.
         p.asyncFlushClosesVMInBackground = true
         p.sources = [
-            SourceReference("LRU_LIST_LENGTH 500, evicted from the head; refreshed after the run", "src/eval.c (scriptsLRUAdd, evalGenericCommand)", "8.0.0"),
+            SourceReference("LRU_LIST_LENGTH 500, evicted from the head; refreshed after the run", "src/eval.c (luaScriptsLRUAdd, evalGenericCommand)", "8.0.0"),
             SourceReference("SCRIPT LOAD of a cached EVAL script leaves the LRU list (#637)", "src/eval.c (luaCreateFunction)", "8.0.0"),
             SourceReference("luaScript {flags, body, node}: 24 bytes; functions under f_<sha>", "src/eval.c", "8.0.0"),
             SourceReference("exactly #!lua, else \"Unexpected engine in script shebang\"", "src/eval.c (evalExtractShebangFlags)", "8.0.0"),
