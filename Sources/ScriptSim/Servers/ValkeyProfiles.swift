@@ -46,15 +46,20 @@ enum ValkeyProfiles {
         p.lua = ServerEnvironment(family: .redis, insecureAPI: true, osLibrary: true, basicTypeProtection: false,
                                   redisVersion: "7.2.4", valkeyVersion: "8.0.1")
         p.shebang = .redis
-        p.asyncFlushClosesVMInBackground = false
+        // SCRIPT FLUSH ASYNC hands the dict, the LRU list and the Lua state to a bio
+        // thread (freeLuaScriptsAsync -> lazyFreeLuaScripts -> lua_close), not Redis 7.2's way.
+        p.asyncFlushClosesVMInBackground = true
         p.sources = [
-            SourceReference("LRU_LIST_LENGTH 500, evicted from the head; refreshed after the run", "src/eval.c (scriptsLRUAdd, evalGenericCommand)", "8.0.0"),
+            SourceReference("LRU_LIST_LENGTH 500, evicted from the head; refreshed after the run", "src/eval.c (luaScriptsLRUAdd, evalGenericCommand)", "8.0.0"),
             SourceReference("SCRIPT LOAD of a cached EVAL script leaves the LRU list (#637)", "src/eval.c (luaCreateFunction)", "8.0.0"),
             SourceReference("luaScript {flags, body, node}: 24 bytes; functions under f_<sha>", "src/eval.c", "8.0.0"),
             SourceReference("exactly #!lua, else \"Unexpected engine in script shebang\"", "src/eval.c (evalExtractShebangFlags)", "8.0.0"),
             SourceReference("GC step every 50 runs, only when a script runs", "src/script_lua.c (luaCallFunction)", "8.0.0"),
             SourceReference("Lua state from lua_open(): libc realloc", "src/eval.c:194", "8.0.0"),
             SourceReference("lazyfree-lazy-user-flush yes; SCRIPT FLUSH without argument is ASYNC", "src/config.c:3074, src/eval.c:699", "8.0.0"),
+            SourceReference("ASYNC flush closes the Lua state in the background, above 64 scripts",
+                            "src/eval.c:300-305 (scriptingRelease), src/lazyfree.c:53-61, 227-234", "8.0.1"),
+            SourceReference("os library loaded, only os.clock", "src/script_lua.c:1214 (luaLoadLibraries), deps/lua/src/loslib.c:239-248", "8.0.1"),
             SourceReference("getfenv/setfenv/newproxy allowed, no basic-type protection (until 8.0.6)", "src/script_lua.c:60-70", "8.0.0"),
             SourceReference("server table aliased as redis, VALKEY_VERSION, SERVER_NAME", "src/script_lua.c:1357 (luaRegisterVersion)", "8.0.0"),
         ]
