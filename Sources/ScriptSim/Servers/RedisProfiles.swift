@@ -16,7 +16,9 @@ enum RedisProfiles {
         layout: ScriptEntryLayout(entryStructBytes: 16, countsListNodes: false, dictShrinksOnDelete: false, allocator: .systemJemalloc),
         lua: ServerEnvironment(family: .redis, insecureAPI: false, osLibrary: false, basicTypeProtection: true, redisVersion: "7.0.15",
                                nestedLongBracketsAreText: true),
-        shebang: .redis, gcTicksOnCreate: false, asyncFlushClosesVMInBackground: false, vmAllocator: .libc,
+        // Lua's lua_open() allocates with realloc, which Debian's system jemalloc
+        // (linked as the process's malloc) serves: jemalloc's classes, not glibc's.
+        shebang: .redis, gcTicksOnCreate: false, asyncFlushClosesVMInBackground: false, vmAllocator: .arena,
         commands: scriptCommands, infoFields: ServerInfoFields(evictedScripts: nil),
         parameters: [ServerProfile.lazyUserFlush(default: false)],
         sources: [
@@ -39,6 +41,8 @@ enum RedisProfiles {
         p.lastVersion = "7.2.10"
         p.sourceVersion = "7.2.4"
         p.summary = "Every script that compiled stays until SCRIPT FLUSH; built from source (bundled jemalloc)."
+        // Built from source, the bundled jemalloc is prefixed (je_): Lua's realloc is glibc's.
+        p.vmAllocator = .libc
         p.layout.allocator = .bundledJemalloc
         p.lua = ServerEnvironment(family: .redis, insecureAPI: true, osLibrary: false, basicTypeProtection: false, redisVersion: "7.2.4")
         p.sources = [

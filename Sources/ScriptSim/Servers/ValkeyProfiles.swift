@@ -46,6 +46,8 @@ enum ValkeyProfiles {
         p.lua = ServerEnvironment(family: .redis, insecureAPI: true, osLibrary: true, basicTypeProtection: false,
                                   redisVersion: "7.2.4", valkeyVersion: "8.0.1")
         p.shebang = .redis
+        // Debian's system jemalloc is the process's malloc: Lua's realloc is jemalloc's.
+        p.vmAllocator = .arena
         // SCRIPT FLUSH ASYNC hands the dict, the LRU list and the Lua state to a bio
         // thread (freeLuaScriptsAsync -> lazyFreeLuaScripts -> lua_close), not Redis 7.2's way.
         p.asyncFlushClosesVMInBackground = true
