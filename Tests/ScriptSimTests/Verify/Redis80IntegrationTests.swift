@@ -4,33 +4,14 @@ import Testing
 
 extension RealServer {
     /// Redis 8.0.2 built from source with its bundled jemalloc (scripts/servers),
-    /// modelled as `eval-lru` (Redis 7.4+), script bytes judged.
-    static let redis80 = RealServer(label: "redis 8.0", binary: ProcessInfo.processInfo.environment["SCRIPTSIM_REDIS80_SERVER"])
-
-    /// Why there is no Redis 8.0.2: scripts/servers could not get its source
-    /// (Debian's pool drops old versions) and said so; nil when there should be one.
-    static var redis80Unavailable: String? {
-        ProcessInfo.processInfo.environment["SCRIPTSIM_REDIS80_SERVER_UNAVAILABLE"]
-    }
-
-    /// Runs where the binary is there, and in CI unless its source was unobtainable
-    /// (then a missing binary is a failure, as for the other servers).
-    static var redis80Available: Bool {
-        guard redis80Unavailable == nil else { return false }
-        return redis80.binary.map { FileManager.default.isExecutableFile(atPath: $0) } ?? false
-            || ProcessInfo.processInfo.environment["CI"] != nil
-    }
-
-    static var redis80Note: Comment {
-        Comment(rawValue: redis80Unavailable.map { "no Redis 8.0.2 (\($0)): its checks are skipped" }
-            ?? "no Redis 8.0.2: run through scripts/test, which builds it")
-    }
+    /// modelled as `redis-8.0`, script bytes judged.
+    static let redis80 = RealServer(label: "redis 8.0", pooled: "SCRIPTSIM_REDIS80_SERVER", name: "Redis 8.0.2", obtainedBy: "builds it")
 }
 
 /// Redis 8.0.2 as `make` builds it (bundled jemalloc 5.3.0, lg-quantum 3, no
 /// modules): every shipped workload and rule trace matches under `eval-lru`,
 /// counts exact, retained Lua within 2%, script bytes to the byte.
-@Suite(.serialized, .enabled(if: RealServer.redis80Available, RealServer.redis80Note))
+@Suite(.serialized, .enabled(if: RealServer.redis80.isAvailable, RealServer.redis80.skipNote))
 struct Redis80IntegrationTests {
     let server = RealServer.redis80
 

@@ -5,26 +5,8 @@ import Testing
 extension RealServer {
     /// Valkey 8.0.1 as Debian's bookworm-backports builds it (its valkey-tools
     /// .deb unpacked by scripts/servers, the system jemalloc), modelled as `valkey-8.0`.
-    static let valkey80 = RealServer(label: "valkey 8.0 debian", binary: ProcessInfo.processInfo.environment["SCRIPTSIM_VALKEY80_SERVER"])
-
-    /// Why there is no Valkey 8.0.1: scripts/servers could not get its package
-    /// (Debian's pool drops old versions) and said so; nil when there should be one.
-    static var valkey80Unavailable: String? {
-        ProcessInfo.processInfo.environment["SCRIPTSIM_VALKEY80_SERVER_UNAVAILABLE"]
-    }
-
-    /// Runs where the binary is there, and in CI unless its package was unobtainable
-    /// (then a missing binary is a failure, as for the other servers).
-    static var valkey80Available: Bool {
-        guard valkey80Unavailable == nil else { return false }
-        return valkey80.binary.map { FileManager.default.isExecutableFile(atPath: $0) } ?? false
-            || ProcessInfo.processInfo.environment["CI"] != nil
-    }
-
-    static var valkey80Note: Comment {
-        Comment(rawValue: valkey80Unavailable.map { "no Valkey 8.0.1 from Debian (\($0)): its checks are skipped" }
-            ?? "no Valkey 8.0.1 from Debian: run through scripts/test, which unpacks it")
-    }
+    static let valkey80 = RealServer(label: "valkey 8.0 debian", pooled: "SCRIPTSIM_VALKEY80_SERVER",
+                                     name: "Valkey 8.0.1 from Debian", obtainedBy: "unpacks it")
 }
 
 /// Valkey 8.0.1 as Debian's bookworm-backports builds it (8.0.1+dfsg1-1~bpo12+1,
@@ -32,7 +14,7 @@ extension RealServer {
 /// `valkey-8.0` from INFO, and every shipped workload and rule trace matches,
 /// counts exact, retained Lua within 2%, script bytes to the byte — except
 /// retained Lua on `mixed` and `monitor-mixed`, a known issue (`stringTableKnownIssue`).
-@Suite(.serialized, .enabled(if: RealServer.valkey80Available, RealServer.valkey80Note))
+@Suite(.serialized, .enabled(if: RealServer.valkey80.isAvailable, RealServer.valkey80.skipNote))
 struct Valkey80IntegrationTests {
     let server = RealServer.valkey80
 

@@ -2,30 +2,10 @@ import Foundation
 import Testing
 @testable import ScriptSim
 
-extension RealServer {
-    /// Why there is no jemalloc Valkey: scripts/servers could not get its source
-    /// (Debian's pool drops old versions) and said so; nil when there should be one.
-    static var valkeyJemallocUnavailable: String? {
-        ProcessInfo.processInfo.environment["SCRIPTSIM_VALKEY_JEMALLOC_UNAVAILABLE"]
-    }
-
-    /// Runs where the binary is there, and in CI unless its source was unobtainable
-    /// (then a missing binary is a failure, as for the other two servers).
-    static var valkeyJemallocAvailable: Bool {
-        guard valkeyJemallocUnavailable == nil else { return false }
-        return valkeyJemalloc.binary.map { FileManager.default.isExecutableFile(atPath: $0) } ?? false
-            || ProcessInfo.processInfo.environment["CI"] != nil
-    }
-
-    static var valkeyJemallocNote: Comment {
-        Comment(rawValue: valkeyJemallocUnavailable.map { "no jemalloc Valkey 9.1.2 (\($0)): its checks are skipped" }
-            ?? "no jemalloc Valkey 9.1.2: run through scripts/test, which builds it")
-    }
-}
 
 /// Valkey 9.1.2 as `make` builds it (bundled jemalloc, lg-quantum 3): every
 /// shipped workload and rule trace matches with script bytes judged, to the byte.
-@Suite(.serialized, .enabled(if: RealServer.valkeyJemallocAvailable, RealServer.valkeyJemallocNote))
+@Suite(.serialized, .enabled(if: RealServer.valkeyJemalloc.isAvailable, RealServer.valkeyJemalloc.skipNote))
 struct ValkeyJemallocIntegrationTests {
     let server = RealServer.valkeyJemalloc
 

