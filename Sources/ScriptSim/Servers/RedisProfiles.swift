@@ -20,6 +20,8 @@ enum RedisProfiles {
         // (linked as the process's malloc) serves: jemalloc's classes, not glibc's.
         shebang: .redis, gcTicksOnCreate: false, asyncFlushClosesVMInBackground: false, vmAllocator: .arena,
         commands: scriptCommands, infoFields: ServerInfoFields(evictedScripts: nil),
+        // 56 (engines dict) + 32 (functionsLibCtx) + 112 (the Lua engine, 16-byte classes); a flush adds nothing.
+        functionsMemory: FunctionsMemoryLayout(emptyBytes: 200, allocator: .systemJemalloc),
         parameters: [ServerProfile.lazyUserFlush(default: false)],
         sources: [
             SourceReference("no eviction; luaScript {flags, body}", "src/eval.c (luaCreateFunction, struct luaScript)", "7.0.15"),
@@ -44,6 +46,8 @@ enum RedisProfiles {
         // Built from source, the bundled jemalloc is prefixed (je_): Lua's realloc is glibc's.
         p.vmAllocator = .libc
         p.layout.allocator = .bundledJemalloc
+        // Not measured: 7.0's structures sized by the bundled jemalloc (the engine's 104, as 7.4.1 shows).
+        p.functionsMemory = FunctionsMemoryLayout(emptyBytes: 192, allocator: .bundledJemalloc)
         p.lua = ServerEnvironment(family: .redis, insecureAPI: true, osLibrary: false, basicTypeProtection: false, redisVersion: "7.2.4")
         p.sources = [
             SourceReference("no eviction; luaScript {flags, body}", "src/eval.c (luaCreateFunction)", "7.2.4"),
@@ -75,6 +79,8 @@ enum RedisProfiles {
         p.asyncFlushClosesVMInBackground = true
         p.vmAllocator = .arena
         p.infoFields = ServerInfoFields()
+        // Every FUNCTION FLUSH registers the engine's 104 bytes again, never subtracted (measured on 7.4.1 and 8.0.2).
+        p.functionsMemory = FunctionsMemoryLayout(emptyBytes: 192, bytesAddedPerFlush: 104, allocator: .bundledJemalloc)
         p.sources = [
             SourceReference("LRU_LIST_LENGTH 500, EVAL scripts only; evict before adding", "src/eval.c (luaScriptsLRUAdd)", "7.4.1"),
             SourceReference("hit moves to the tail after luaCallFunction", "src/eval.c (evalGenericCommand)", "7.4.1"),

@@ -103,6 +103,8 @@ public struct ServerProfile: Sendable {
     /// The script commands it has.
     public var commands: [String]
     public var infoFields: ServerInfoFields
+    /// How `used_memory_functions` counts its libraries and functions (issue #23).
+    public var functionsMemory: FunctionsMemoryLayout
     /// `redis.conf` settings that change the script cache: `--server NAME:key=value`.
     public var parameters: [PolicyRegistry.Parameter]
     /// Those of `parameters` that belong to the eviction rule (a `--policy` replaces them).
@@ -117,6 +119,7 @@ public struct ServerProfile: Sendable {
                 shebang: Shebang.Dialect, gcTicksOnCreate: Bool, gcPeriod: Int = 50, gcStepKilobytes: Int = 50,
                 lazyfreeThreshold: Int = 64, asyncFlushClosesVMInBackground: Bool, vmAllocator: AllocatorKind,
                 commands: [String], infoFields: ServerInfoFields = ServerInfoFields(),
+                functionsMemory: FunctionsMemoryLayout,
                 parameters: [PolicyRegistry.Parameter], ruleParameters: [String] = [], sources: [SourceReference], check: ServerCheck) {
         self.name = name
         self.product = product
@@ -138,6 +141,7 @@ public struct ServerProfile: Sendable {
         self.vmAllocator = vmAllocator
         self.commands = commands
         self.infoFields = infoFields
+        self.functionsMemory = functionsMemory
         self.parameters = parameters
         self.ruleParameters = ruleParameters
         self.sources = sources

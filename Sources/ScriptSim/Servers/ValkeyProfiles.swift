@@ -17,6 +17,7 @@ enum ValkeyProfiles {
                                redisVersion: "7.2.4", valkeyVersion: "9.1.2", nestedLongBracketsAreText: true),
         shebang: .valkey, gcTicksOnCreate: false, asyncFlushClosesVMInBackground: true, vmAllocator: .libc,
         commands: RedisProfiles.scriptCommands,
+        functionsMemory: FunctionsMemoryLayout(emptyBytes: 328, valkeyEntries: true, allocator: .bundledJemalloc),
         parameters: [ServerProfile.lazyUserFlush(default: true)],
         sources: [
             SourceReference("LRU of 500 EVAL scripts; SCRIPT LOAD promotes a cached EVAL script (#637)", "src/eval.c", "9.1.2"),
@@ -46,6 +47,8 @@ enum ValkeyProfiles {
         p.lua = ServerEnvironment(family: .redis, insecureAPI: true, osLibrary: true, basicTypeProtection: false,
                                   redisVersion: "7.2.4", valkeyVersion: "8.0.1")
         p.shebang = .redis
+        // Not measured on 8.0: Redis 7.2's functions.c, sized by Debian's system jemalloc (as 7.0.15's).
+        p.functionsMemory = FunctionsMemoryLayout(emptyBytes: 200, allocator: .systemJemalloc)
         // Debian's system jemalloc is the process's malloc: Lua's realloc is jemalloc's.
         p.vmAllocator = .arena
         // SCRIPT FLUSH ASYNC hands the dict, the LRU list and the Lua state to a bio
