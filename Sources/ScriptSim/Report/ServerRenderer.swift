@@ -45,6 +45,9 @@ public struct ServerRenderer: Sendable {
             ("vm_allocator", "Lua allocator", p.vmAllocator == .arena ? "a dedicated jemalloc arena (arena)" : "libc malloc (libc)"),
             ("info_fields", "INFO read", [p.infoFields.vmEval, p.infoFields.scriptsEval, p.infoFields.evictedScripts]
                 .compactMap { $0 }.joined(separator: ", ")),
+            ("functions_memory", "used_memory_functions", "\(p.functionsMemory.emptyBytes) B empty"
+                + (p.functionsMemory.bytesAddedPerFlush.map { ", +\($0) B at every FUNCTION FLUSH" } ?? "")
+                + (p.functionsMemory.valkeyEntries ? ", Valkey's entries" : ", Redis's entries")),
             ("commands", "commands", p.commands.joined(separator: ", ")),
         ]
     }
