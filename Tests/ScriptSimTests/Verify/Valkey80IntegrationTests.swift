@@ -33,18 +33,8 @@ struct Valkey80IntegrationTests {
         "known issue: the server's Lua string table doubled (2,048 -> 4,096 buckets, +16,384 bytes) on strings "
         + "its scripts made while running, which the simulator never runs (docs/fidelity.md, Valkey 8.0.1)")
 
-    func verifyFresh(_ path: String, engine: LuaEngine = .lua51, policy: String? = nil) throws -> VerifyReport? {
-        // A fresh server per trace, as `verify --start` gives.
-        guard let process = try server.start() else { return nil }
-        defer { process.stop() }
-        return try Verifier(options: VerifyOptions(policy: policy, engine: engine))
-            .verify(path: path, host: "127.0.0.1", port: process.port)
-    }
-
-    func figure(_ r: VerifyReport, _ key: String) -> (server: Int, simulated: Int)? {
-        r.figures.first { $0.key == key }.map { ($0.server, $0.simulated) }
-    }
-
+    /// Everything but the retained Lua figure: the server and the profile INFO
+    /// picked, every count and failed-script set, script bytes to the byte.
     /// Everything but the retained Lua figure: the server and the profile INFO
     /// picked, every count and failed-script set, script bytes to the byte.
     func expectExactCountsAndScriptBytes(_ r: VerifyReport, _ name: String) {
@@ -52,54 +42,29 @@ struct Valkey80IntegrationTests {
         #expect(r.profile == "valkey-8.0", "\(name): \(r.profile)")
         #expect(r.profileNote == nil, "\(name): \(r.profileNote ?? "")")
         #expect(r.policy == "eval-lru:entries=500,promote-on-load=yes", "\(name)")
-        #expect(r.serverAllocator.hasPrefix("jemalloc"), "\(name): \(r.serverAllocator)")
         #expect(r.serverVMField == "used_memory_vm_eval", "\(name)")
-        for f in r.figures { #expect(f.agrees, "\(name): \(f.key) server \(f.server), simulated \(f.simulated)") }
-        #expect(r.failedOnServerOnly.isEmpty && r.failedInSimulatorOnly.isEmpty, "\(name)")
-        #expect(r.scriptBytesJudged, "\(name)")
-        #expect(r.serverScriptBytes == r.simulatedScriptBytes, "\(name): \(r.serverScriptBytes ?? -1) vs \(r.simulatedScriptBytes)")
-    }
-
-    func expectRetainedLuaAndMatch(_ r: VerifyReport, _ name: String) {
-        #expect(r.memoryJudged && r.memoryAgrees, "\(name): \(r.serverVMRetainedBytes) vs \(r.simulatedVMRetainedBytes)")
-        #expect(r.verdict == "verify: MATCH", "\(name)")
+        RealServer.expectExactCountsAndScriptBytes(r, name)
     }
 
     func expectExact(_ r: VerifyReport, _ name: String) {
         expectExactCountsAndScriptBytes(r, name)
-        expectRetainedLuaAndMatch(r, name)
+        RealServer.expectRetainedLuaAndMatch(r, name)
     }
 
+    /// Valkey's rule (#637): SCRIPT LOAD of a cached EVAL script takes it off the LRU list.
     @Test func ruleTracesMatchToTheByte() throws {
-        let rules = VerifyIntegrationTests.workloads.appendingPathComponent("rules")
-        for name in VerifyIntegrationTests.ruleTraces {
-            guard let r = try verifyFresh(rules.appendingPathComponent("\(name).trace").path) else { return }
-            expectExact(r, name)
-            if name == "load-does-not-pin" {
-                // Valkey's rule (#637): SCRIPT LOAD of a cached EVAL script takes it off the LRU list.
-                #expect(figure(r, "cached_scripts")?.server == 501)
-                #expect(figure(r, "evicted_scripts")?.server == 0)
-                #expect(figure(r, "noscript")?.server == 0)
-            }
-        }
-        // Lua 5.4 compiles what the server's Lua 5.1 refuses: the expected mismatch.
-        guard let r = try verifyFresh(rules.appendingPathComponent("lua54-only.trace").path, engine: .lua54) else { return }
-        #expect(r.verdict == "verify: MISMATCH cached_scripts: server 1, simulated 2")
-        #expect(r.failedOnServerOnly == [sha1Hex("return 7 // 2")])
+        try server.expectRuleTraces(loadDoesNotPin: (501, 0, 0), expectExact)
     }
 
     @Test func everyShippedWorkloadMatchesToTheByte() throws {
-        for name in VerifyIntegrationTests.shippedWorkloads {
-            guard let r = try verifyFresh(VerifyIntegrationTests.workloads.appendingPathComponent("\(name).trace").path)
-            else { return }
+        try server.expectShippedWorkloads { r, name in
             expectExactCountsAndScriptBytes(r, name)
-            #expect(r.runtimeErrors == 0, "\(name)")
             if Self.stringTableKnownIssue.contains(name) {
                 // Misses by 16,384 bytes today. Once the simulator accounts for the strings
                 // scripts make, this reports "Known issue was not recorded": empty the list then.
-                withKnownIssue(Self.stringTableComment) { expectRetainedLuaAndMatch(r, name) }
+                withKnownIssue(Self.stringTableComment) { RealServer.expectRetainedLuaAndMatch(r, name) }
             } else {
-                expectRetainedLuaAndMatch(r, name)
+                RealServer.expectRetainedLuaAndMatch(r, name)
             }
         }
     }
@@ -113,7 +78,7 @@ struct Valkey80IntegrationTests {
         let extra = "EVAL \(quoted("return 0")) 0" + (0..<1000).map { " zz\($0)" }.joined() + "\n"
         for name in Self.stringTableKnownIssue {
             let url = VerifyIntegrationTests.workloads.appendingPathComponent("\(name).trace")
-            guard let r = try verifyFresh(try writeTrace(try String(contentsOf: url, encoding: .utf8) + extra)) else { return }
+            guard let r = try server.verifyFresh(try writeTrace(try String(contentsOf: url, encoding: .utf8) + extra)) else { return }
             expectExact(r, "\(name) + 1,000 strings")
         }
     }
@@ -124,13 +89,13 @@ struct Valkey80IntegrationTests {
         let a = "return 'a'"
         let trace = "EVAL \(quoted(a)) 0\nSCRIPT LOAD \(quoted(a))\n"
             + (1...501).map { "EVAL \(quoted("return \($0)")) 0\n" }.joined() + "EVALSHA \(sha1Hex(a)) 0\n"
-        guard let r = try verifyFresh(try writeTrace(trace)) else { return }
+        guard let r = try server.verifyFresh(try writeTrace(trace)) else { return }
         expectExact(r, "promotion")
-        #expect(figure(r, "cached_scripts")?.server == 501)
-        #expect(figure(r, "evicted_scripts")?.server == 1)
-        #expect(figure(r, "noscript")?.server == 0)
+        #expect(RealServer.figure(r, "cached_scripts")?.server == 501)
+        #expect(RealServer.figure(r, "evicted_scripts")?.server == 1)
+        #expect(RealServer.figure(r, "noscript")?.server == 0)
         let rules = VerifyIntegrationTests.workloads.appendingPathComponent("rules")
-        guard let redisRule = try verifyFresh(rules.appendingPathComponent("load-does-not-pin.trace").path, policy: "eval-lru")
+        guard let redisRule = try server.verifyFresh(rules.appendingPathComponent("load-does-not-pin.trace").path, policy: "eval-lru")
         else { return }
         #expect(redisRule.verdict == "verify: MISMATCH cached_scripts: server 501, simulated 500")
     }
@@ -143,8 +108,8 @@ struct Valkey80IntegrationTests {
         var trace = (0...300).map { "EVAL \(quoted(body($0))) 0\n" }.joined()
         trace += "SCRIPT LOAD \(quoted(body(17)))\n"
         trace += ([301, 1000, 1024, 4000, 16380, 32000, 32766].map { "SCRIPT LOAD \(quoted(body($0)))\n" }).joined()
-        guard let r = try verifyFresh(try writeTrace(trace)) else { return }
+        guard let r = try server.verifyFresh(try writeTrace(trace)) else { return }
         expectExact(r, "bodies of every length")
-        #expect(figure(r, "cached_scripts")?.server == 301 + 7)
+        #expect(RealServer.figure(r, "cached_scripts")?.server == 301 + 7)
     }
 }

@@ -2,44 +2,26 @@ import Foundation
 import Testing
 @testable import ScriptSim
 
-
 /// Valkey 9.1.2 as `make` builds it (bundled jemalloc, lg-quantum 3): every
 /// shipped workload and rule trace matches with script bytes judged, to the byte.
 @Suite(.serialized, .enabled(if: RealServer.valkeyJemalloc.isAvailable, RealServer.valkeyJemalloc.skipNote))
 struct ValkeyJemallocIntegrationTests {
     let server = RealServer.valkeyJemalloc
 
-    func verifyFresh(_ path: String, engine: LuaEngine = .lua51) throws -> VerifyReport? {
-        // A fresh server per trace, as `verify --start` gives.
-        guard let process = try server.start() else { return nil }
-        defer { process.stop() }
-        return try Verifier(options: VerifyOptions(engine: engine)).verify(path: path, host: "127.0.0.1", port: process.port)
-    }
-
     func expectExact(_ r: VerifyReport, _ name: String) {
-        #expect(r.verdict == "verify: MATCH", "\(name)")
-        #expect(r.serverAllocator.hasPrefix("jemalloc"), "\(name): \(r.serverAllocator)")
-        #expect(r.scriptBytesJudged, "\(name)")
-        #expect(r.serverScriptBytes == r.simulatedScriptBytes, "\(name): \(r.serverScriptBytes ?? -1) vs \(r.simulatedScriptBytes)")
-        #expect(r.memoryJudged && r.memoryAgrees, "\(name): \(r.serverVMRetainedBytes) vs \(r.simulatedVMRetainedBytes)")
+        RealServer.expectExactCountsAndScriptBytes(r, name)
+        RealServer.expectRetainedLuaAndMatch(r, name)
     }
 
     @Test func ruleTracesMatchToTheByte() throws {
-        let rules = VerifyIntegrationTests.workloads.appendingPathComponent("rules")
-        for name in VerifyIntegrationTests.ruleTraces {
-            guard let r = try verifyFresh(rules.appendingPathComponent("\(name).trace").path) else { return }
+        try server.expectRuleTraces(loadDoesNotPin: (501, 0, 0)) { r, name in
             expectExact(r, name)
             #expect(r.policy == "eval-lru:entries=500,promote-on-load=yes")
         }
     }
 
     @Test func everyShippedWorkloadMatchesToTheByte() throws {
-        for name in VerifyIntegrationTests.shippedWorkloads {
-            guard let r = try verifyFresh(VerifyIntegrationTests.workloads.appendingPathComponent("\(name).trace").path)
-            else { return }
-            expectExact(r, name)
-            #expect(r.runtimeErrors == 0, "\(name)")
-        }
+        try server.expectShippedWorkloads(expectExact)
     }
 
     /// Bodies of every length from 0 to 300 bytes and a few up to 32 KiB (embedded,
@@ -49,7 +31,7 @@ struct ValkeyJemallocIntegrationTests {
         var trace = (0...300).map { "EVAL \(quoted(body($0))) 0\n" }.joined()
         trace += "SCRIPT LOAD \(quoted(body(17)))\n"
         trace += ([301, 1000, 1024, 4000, 16380, 32000, 32766].map { "SCRIPT LOAD \(quoted(body($0)))\n" }).joined()
-        guard let r = try verifyFresh(try writeTrace(trace)) else { return }
+        guard let r = try server.verifyFresh(try writeTrace(trace)) else { return }
         expectExact(r, "bodies of every length")
         #expect(r.figures.first { $0.key == "cached_scripts" }?.server == 301 + 7)
     }
