@@ -35,7 +35,6 @@ struct FunctionsMemory {
     }
 
     let layout: FunctionsMemoryLayout
-    private let sizes: RedisScriptMemory
     /// Each loaded library's bytes and its number of functions.
     private var libraries: [String: (bytes: Int, functions: Int)] = [:]
     private var functions = 0
@@ -44,11 +43,9 @@ struct FunctionsMemory {
     private var buckets = 0
     private var flushes = 0
 
-    init(layout: FunctionsMemoryLayout) {
-        self.layout = layout
-        sizes = RedisScriptMemory(layout: ScriptEntryLayout(entryStructBytes: 0, countsListNodes: false,
-                                                            dictShrinksOnDelete: false, allocator: layout.allocator))
-    }
+    init(layout: FunctionsMemoryLayout) { self.layout = layout }
+
+    private func usable(_ n: Int) -> Int { layout.allocator.usable(n) }
 
     /// `used_memory_functions` now (the dict's settled figure: no rehash in flight).
     var total: Int {
@@ -59,7 +56,7 @@ struct FunctionsMemory {
     mutating func load(library name: String, codeLength: Int, functions registered: [Function]) {
         // REPLACE: the old library's entries go, the new one's come.
         functions -= libraries[name]?.functions ?? 0
-        var bytes = sizes.usable(32) + sds(name.utf8.count) + sds(codeLength)
+        var bytes = usable(32) + sds(name.utf8.count) + sds(codeLength)
         for f in registered { bytes += functionBytes(f) }
         libraries[name] = (bytes, registered.count)
         functions += registered.count
@@ -82,18 +79,18 @@ struct FunctionsMemory {
     /// An sds made by `sdsnew`: a 1-byte header under 32 bytes.
     private func sds(_ n: Int) -> Int {
         let header = n < 32 ? 1 : n < 256 ? 3 : n < 65536 ? 5 : 9
-        return sizes.usable(header + n + 1)
+        return usable(header + n + 1)
     }
 
     /// Valkey's names are string objects: embedded up to 116 bytes.
-    private func stringObject(_ n: Int) -> Int { n <= 116 ? sizes.usable(8 + max(8, n + 4)) : 16 }
+    private func stringObject(_ n: Int) -> Int { n <= 116 ? usable(8 + max(8, n + 4)) : 16 }
 
     /// A function's dict entry (24), its `functionInfo` and names.
     private func functionBytes(_ f: Function) -> Int {
         if layout.valkeyEntries {
-            return 24 + sizes.usable(16) + sizes.usable(16) + sizes.usable(40) + stringObject(f.nameLength)
+            return 24 + usable(16) + usable(16) + usable(40) + stringObject(f.nameLength)
                 + (f.descriptionLength.map(stringObject) ?? 0)
         }
-        return 24 + sizes.usable(40) + sds(f.nameLength) + (f.descriptionLength.map(sds) ?? 0) + sizes.usable(4)
+        return 24 + usable(40) + sds(f.nameLength) + (f.descriptionLength.map(sds) ?? 0) + usable(4)
     }
 }

@@ -71,13 +71,7 @@ struct RedisScriptMemory {
     }
 
     /// The usable size this server's allocator gives a request of `n` bytes.
-    func usable(_ n: Int) -> Int {
-        switch layout.allocator {
-        case .bundledJemalloc: return Self.sizeClass(n)
-        case .systemJemalloc: return Self.sizeClass16(n)
-        case .glibc: return Self.glibcUsable(n)
-        }
-    }
+    func usable(_ n: Int) -> Int { layout.allocator.usable(n) }
 
     /// `sdsZmallocSize(sha)` (Redis) / `sdsAllocSize(sha)` (Valkey): a 40-byte sds.
     var shaBytes: Int { usable(3 + 40 + 1) }
@@ -163,5 +157,17 @@ struct RedisScriptMemory {
     static func nextPowerOfTwo(_ n: Int) -> Int {
         if n <= 4 { return 4 }
         return 1 << (Int.bitWidth - (n - 1).leadingZeroBitCount)
+    }
+}
+
+extension ScriptAllocator {
+    /// The usable size this allocator gives a request of `n` bytes (what
+    /// `zmalloc_size` reports): every server structure the models count is sized here.
+    func usable(_ n: Int) -> Int {
+        switch self {
+        case .bundledJemalloc: return RedisScriptMemory.sizeClass(n)
+        case .systemJemalloc: return RedisScriptMemory.sizeClass16(n)
+        case .glibc: return RedisScriptMemory.glibcUsable(n)
+        }
     }
 }

@@ -26,12 +26,13 @@ enum RedisProfiles {
         sources: [
             SourceReference("no eviction; luaScript {flags, body}", "src/eval.c (luaCreateFunction, struct luaScript)", "7.0.15"),
             SourceReference("GC step every 50 runs, only when a script runs", "src/script_lua.c (luaCallFunction)", "7.0.15"),
-            SourceReference("Lua state from lua_open(): libc realloc", "src/eval.c (scriptingInit)", "7.0.15"),
+            SourceReference("Lua state from lua_open(): realloc, the process's malloc", "src/eval.c:184 (scriptingInit)", "7.0.15"),
             SourceReference("ASYNC flush frees the dict in the background, lua_close on the main thread",
-                            "src/eval.c (scriptingReset), src/lazyfree.c (freeLuaScriptsAsync)", "7.0.15"),
+                            "src/eval.c:269-277 (scriptingRelease), src/lazyfree.c:197 (freeLuaScriptsAsync)", "7.0.15"),
             SourceReference("getfenv/setfenv/newproxy dropped, basic types protected",
                             "debian/patches (CVE-2025-46818), src/script_lua.c", "7.0.15-1~deb12u*"),
-            SourceReference("system jemalloc's 16-byte quantum", "debian/rules (USE_SYSTEM_JEMALLOC)", "7.0.15"),
+            SourceReference("system jemalloc's 16-byte quantum, the process's malloc",
+                            "Debian's redis-server links libjemalloc.so.2 (ldd), measured sizes", "7.0.15"),
         ],
         check: .checkedInCI(server: "Debian's redis-server 7.0.15"))
 
@@ -52,8 +53,10 @@ enum RedisProfiles {
         p.sources = [
             SourceReference("no eviction; luaScript {flags, body}", "src/eval.c (luaCreateFunction)", "7.2.4"),
             SourceReference("GC step every 50 runs, only when a script runs", "src/script_lua.c (luaCallFunction)", "7.2.4"),
-            SourceReference("getfenv/setfenv/newproxy allowed, no os library", "src/script_lua.c (deny_list, lua_builtins_*)", "7.2.4"),
-            SourceReference("bundled jemalloc, --with-lg-quantum=3", "deps/Makefile", "7.2.4"),
+            SourceReference("getfenv/setfenv/newproxy allowed", "src/script_lua.c:66-98 (lua_builtins_*allow_list)", "7.2.4"),
+            SourceReference("no os library", "src/script_lua.c:1240-1243 (luaLoadLibraries, #if 0)", "7.2.4"),
+            SourceReference("bundled jemalloc, --with-lg-quantum=3, prefix je_ (Lua's realloc is glibc's)",
+                            "deps/Makefile:115", "7.2.4"),
         ]
         p.check = .modeledFromSource
         return p
@@ -82,13 +85,14 @@ enum RedisProfiles {
         // Every FUNCTION FLUSH registers the engine's 104 bytes again, never subtracted (measured on 7.4.1 and 8.0.2).
         p.functionsMemory = FunctionsMemoryLayout(emptyBytes: 192, bytesAddedPerFlush: 104, allocator: .bundledJemalloc)
         p.sources = [
-            SourceReference("LRU_LIST_LENGTH 500, EVAL scripts only; evict before adding", "src/eval.c (luaScriptsLRUAdd)", "7.4.1"),
+            SourceReference("LRU_LIST_LENGTH 500, EVAL scripts only; evict before adding", "src/eval.c:526-532 (luaScriptsLRUAdd)", "7.4.1"),
             SourceReference("hit moves to the tail after luaCallFunction", "src/eval.c (evalGenericCommand)", "7.4.1"),
             SourceReference("luaScript {flags, body, node}; dict shrinks on delete", "src/eval.c, src/dict.c", "7.4.1"),
             SourceReference("luaGC after each create and compile failure (#13407)", "src/eval.c (luaCreateFunction)", "7.4.1"),
-            SourceReference("os library (os.clock)", "src/script_lua.c (luaLoadLibraries)", "7.4.1"),
-            SourceReference("dedicated jemalloc arena and tcache per VM", "src/eval.c (luaEnvInit, createLuaState)", "7.4.1"),
-            SourceReference("ASYNC flush closes the whole VM in the background", "src/lazyfree.c (lazyfreeLuaScripts)", "7.4.1"),
+            SourceReference("os library (os.clock)", "src/script_lua.c:1224 (luaLoadLibraries)", "7.4.1"),
+            SourceReference("dedicated jemalloc arena and tcache per VM", "src/script.c:60-96 (createLuaState, luaEnvInit)", "7.4.1"),
+            SourceReference("ASYNC flush hands the whole VM to the background",
+                            "src/eval.c:276 (scriptingRelease), src/lazyfree.c:243 (freeLuaScriptsAsync)", "7.4.1"),
         ]
         return p
     }()

@@ -39,8 +39,11 @@ public struct SourceReference: Equatable, Sendable {
 
 /// The INFO fields `verify` reads on this server.
 public struct ServerInfoFields: Equatable, Sendable {
-    /// Lua's own count of the eval VM: `used_memory_vm_eval` (7.0+ has both; 7.4+ only this).
+    /// Lua's own count of the eval VM: `used_memory_vm_eval`, or `vmEvalFallback` on a
+    /// server that does not show it.
     public var vmEval: String
+    /// The older name of the same figure (`used_memory_lua`, deprecated since 7.0).
+    public var vmEvalFallback = "used_memory_lua"
     /// The script dict's bytes, `used_memory_scripts_eval`.
     public var scriptsEval: String
     /// Scripts the EVAL LRU evicted (`evicted_scripts`, 7.4+ and Valkey 8+), nil before.
@@ -107,8 +110,6 @@ public struct ServerProfile: Sendable {
     public var functionsMemory: FunctionsMemoryLayout
     /// `redis.conf` settings that change the script cache: `--server NAME:key=value`.
     public var parameters: [PolicyRegistry.Parameter]
-    /// Those of `parameters` that belong to the eviction rule (a `--policy` replaces them).
-    public var ruleParameters: [String]
     /// Where each fact was read.
     public var sources: [SourceReference]
     public var check: ServerCheck
@@ -120,7 +121,7 @@ public struct ServerProfile: Sendable {
                 lazyfreeThreshold: Int = 64, asyncFlushClosesVMInBackground: Bool, vmAllocator: AllocatorKind,
                 commands: [String], infoFields: ServerInfoFields = ServerInfoFields(),
                 functionsMemory: FunctionsMemoryLayout,
-                parameters: [PolicyRegistry.Parameter], ruleParameters: [String] = [], sources: [SourceReference], check: ServerCheck) {
+                parameters: [PolicyRegistry.Parameter], sources: [SourceReference], check: ServerCheck) {
         self.name = name
         self.product = product
         self.firstVersion = firstVersion
@@ -143,7 +144,6 @@ public struct ServerProfile: Sendable {
         self.infoFields = infoFields
         self.functionsMemory = functionsMemory
         self.parameters = parameters
-        self.ruleParameters = ruleParameters
         self.sources = sources
         self.check = check
     }

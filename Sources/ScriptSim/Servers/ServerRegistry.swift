@@ -105,10 +105,6 @@ public struct ServerRegistry: Sendable {
                 out.append(RunConfiguration(server: server, policy: try policyRegistry.configuration(server.defaultPolicy), policyIsServers: true))
                 continue
             }
-            if let rule = server.profile.ruleParameters.first(where: { key in server.spec[key] != nil }) {
-                throw PolicySpecError("server '\(server.profile.name)': \(rule) is part of the server's own eviction rule, "
-                    + "which --policy replaces; give one or the other")
-            }
             for policy in chosen { out.append(RunConfiguration(server: server, policy: policy, policyIsServers: false)) }
         }
         for run in out where run.server.evalScriptsMemoryLimit != nil && !run.policy.makePolicy().evictsForMemory {

@@ -181,7 +181,7 @@ public final class Verifier {
         var server = chosen
         server.profile = chosen.profile.sized(by: ScriptAllocator(memAllocator: memory["mem_allocator"] ?? ""))
         let fields = server.profile.infoFields
-        let vmField = memory[fields.vmEval] != nil ? fields.vmEval : "used_memory_lua"
+        let vmField = memory[fields.vmEval] != nil ? fields.vmEval : fields.vmEvalFallback
         // The retained figure: one full collection inside the server's VM (its sandbox allows it).
         let probe = try connection.call(["EVAL", Self.gcProbe, "0"])
         if case .error(let m) = probe { throw NetworkError("\(connection.endpoint): the full-collection script failed: \(m)") }
